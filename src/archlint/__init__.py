@@ -1,0 +1,3 @@
+"""archlint: a static analyzer for Python backends."""
+
+__version__ = "0.1.0"

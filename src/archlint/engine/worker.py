@@ -1,0 +1,260 @@
+"""Phase 1: one file in, one FileResult out. Read, decode (PEP 263), parse ONCE with LibCST, and run
+every enabled per-file rule and fact collector in ONE traversal.
+
+This module is what worker processes execute; it never imports or runs the analysed code.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from archlint.engine.suppress import parse_suppressions, wants_suppression_scan
+from archlint.model import Finding, Notification, NotificationKind, Related, SuppressionComment
+from archlint.rules._names import NameTracker, module_imports
+from archlint.rules.base import Collector, FileContext, PendingReport, Rule
+
+SKIP_FILE_MARKER = "archlint: skip-file"
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    facts: dict[str, list[Any]] = field(default_factory=dict)
+    notifications: list[Notification] = field(default_factory=list)
+    suppressions: list[SuppressionComment] = field(default_factory=list)
+    parsed: bool = False
+    skipped: bool = False  # `# archlint: skip-file`
+
+
+Checker = Rule | Collector
+CheckerSpec = tuple[type[Rule] | type[Collector], Any]  # class and its options
+
+
+class DecodeError(Exception):
+    pass
+
+
+def decode_source(data: bytes) -> str:
+    """Decode per PEP 263 (BOM, coding cookie, default UTF-8) and normalise line ends to "\\n"."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise DecodeError(str(exc)) from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DecodeError(f"cannot decode as {encoding}: {exc}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+class _Traversal(cst.CSTVisitor):
+    """Dispatches each node to the checkers that have a method for its type; keeps the statement,
+    function and class stacks of the FileContext; isolates a checker that raises."""
+
+    def __init__(self, ctx: FileContext, checkers: Sequence[Checker], on_error: Callable) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.on_error = on_error
+        self.dead: set[int] = set()
+        self.visit: dict[str, list[tuple[int, Callable]]] = {}
+        self.leave: dict[str, list[tuple[int, Callable]]] = {}
+        tracker = NameTracker(ctx.names)
+        for index, checker in enumerate([tracker, *checkers]):
+            for attr in dir(type(checker)):
+                if attr.startswith("visit_"):
+                    self.visit.setdefault(attr[6:], []).append((index - 1, getattr(checker, attr)))
+                elif attr.startswith("leave_"):
+                    self.leave.setdefault(attr[6:], []).append((index - 1, getattr(checker, attr)))
+        self.checkers = checkers
+
+    def _call(self, methods: list[tuple[int, Callable]], node: cst.CSTNode) -> None:
+        for index, method in methods:
+            if index in self.dead:
+                continue
+            try:
+                method(node)
+            except Exception as exc:  # a rule's bug must not cost the other rules their results
+                if index < 0:
+                    raise
+                self.dead.add(index)
+                self.on_error(self.checkers[index], exc, node)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        ctx = self.ctx
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            ctx.statements.append(node)
+        if isinstance(node, cst.FunctionDef):
+            ctx.functions.append(node)
+        elif isinstance(node, cst.ClassDef):
+            ctx.classes.append(node)
+        methods = self.visit.get(type(node).__name__)
+        if methods:
+            self._call(methods, node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        methods = self.leave.get(type(original_node).__name__)
+        if methods:
+            self._call(methods, original_node)
+        ctx = self.ctx
+        if isinstance(original_node, cst.FunctionDef):
+            ctx.functions.pop()
+        elif isinstance(original_node, cst.ClassDef):
+            ctx.classes.pop()
+        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            ctx.statements.pop()
+
+
+def analyze_source(
+    source: str,
+    path: str,
+    specs: Sequence[CheckerSpec],
+    *,
+    collect_suppressions: bool = True,
+) -> FileResult:
+    """Run the given checkers on decoded source. Never raises for bad input or a broken rule."""
+    result = FileResult(path=path)
+    if SKIP_FILE_MARKER in source and _has_skip_file_comment(source):
+        result.skipped = True
+        return result
+    if collect_suppressions and wants_suppression_scan(source):
+        result.suppressions = parse_suppressions(source)
+    active = [(cls, opts) for cls, opts in specs if cls.wants(source)]
+    if not active:
+        return result
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        result.notifications.append(
+            Notification(
+                NotificationKind.PARSE_ERROR,
+                path,
+                f"cannot parse: {exc.message}",
+                line=exc.raw_line,
+                column=exc.raw_column,
+            )
+        )
+        return result
+    except RecursionError:
+        result.notifications.append(
+            Notification(NotificationKind.PARSE_ERROR, path, "cannot parse: nested too deeply")
+        )
+        return result
+    result.parsed = True
+    ctx = FileContext(path, source, module)
+    for imp in module_imports(module):
+        ctx.names.add_import(imp)
+    checkers: list[Checker] = [cls(ctx, opts) for cls, opts in active]
+
+    def on_error(checker: Checker, exc: Exception, node: cst.CSTNode) -> None:
+        label = getattr(checker, "code", None) or type(checker).__name__
+        result.notifications.append(
+            Notification(
+                NotificationKind.INTERNAL_ERROR,
+                path,
+                f"internal error in {label}: {type(exc).__name__}: {exc}",
+                rule=label,
+                detail=traceback.format_exc(),
+            )
+        )
+
+    try:
+        module.visit(_Traversal(ctx, checkers, on_error))
+    except RecursionError:
+        result.notifications.append(
+            Notification(NotificationKind.PARSE_ERROR, path, "cannot analyse: nested too deeply")
+        )
+        return result
+    except Exception as exc:  # the name tracker itself failed: report it, keep the scan going
+        result.notifications.append(
+            Notification(
+                NotificationKind.INTERNAL_ERROR,
+                path,
+                f"internal error: {type(exc).__name__}: {exc}",
+                detail=traceback.format_exc(),
+            )
+        )
+        return result
+    result.facts = ctx.facts
+    result.findings = [_complete(ctx, p) for p in ctx.pending]
+    return result
+
+
+def _complete(ctx: FileContext, pending: PendingReport) -> Finding:
+    rule = pending.rule
+    span = ctx.span_of(pending.node)
+    statement_lines = None
+    if pending.statement is not None:
+        stmt_span = ctx.span_of(pending.statement)
+        if isinstance(pending.statement, cst.SimpleStatementLine):
+            statement_lines = (stmt_span.line, stmt_span.end_line)
+        else:  # a compound statement: its header line, not the end of its body
+            statement_lines = (stmt_span.line, span.end_line)
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        message=pending.message,
+        path=ctx.path,
+        span=span,
+        severity=rule.severity,
+        help=pending.help,
+        related=tuple(Related(ctx.span_of(n), msg) for n, msg in pending.related),
+        fix=pending.fix,
+        statement_lines=statement_lines,
+    )
+
+
+def _has_skip_file_comment(source: str) -> bool:
+    return any(
+        line.lstrip().startswith("#") and SKIP_FILE_MARKER in line
+        for line in source.splitlines()
+    )
+
+
+def read_source(abs_path: str, rel_path: str) -> tuple[str | None, Notification | None]:
+    try:
+        with open(abs_path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return None, Notification(
+            NotificationKind.UNREADABLE, rel_path, f"cannot read: {exc.strerror or exc}"
+        )
+    try:
+        return decode_source(data), None
+    except DecodeError as exc:
+        return None, Notification(NotificationKind.DECODE_ERROR, rel_path, str(exc))
+
+
+def analyze_file(abs_path: str, rel_path: str, specs: Sequence[CheckerSpec]) -> FileResult:
+    source, problem = read_source(abs_path, rel_path)
+    if source is None:
+        assert problem is not None
+        return FileResult(path=rel_path, notifications=[problem])
+    return analyze_source(source, rel_path, specs)
+
+
+# -- process-pool plumbing: the specs are sent once per worker, not once per file ---------------
+_WORKER_SPECS: Sequence[CheckerSpec] = ()
+
+
+def init_worker(specs: Sequence[CheckerSpec]) -> None:
+    global _WORKER_SPECS
+    _WORKER_SPECS = specs
+    os.environ.setdefault("LIBCST_PARSER_TYPE", "native")
+
+
+def analyze_batch(batch: Sequence[tuple[str, str]]) -> list[FileResult]:
+    return [analyze_file(abs_path, rel_path, _WORKER_SPECS) for abs_path, rel_path in batch]

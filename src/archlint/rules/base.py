@@ -1,0 +1,258 @@
+"""What a rule is: per-file `Rule`s and `Collector`s that run in one batched LibCST traversal, and
+`ProjectRule`s that answer project-wide questions from the facts the collectors gathered.
+
+A rule instance lives for one file. It reports CST nodes; the engine turns them into complete
+findings (positions are resolved only for files that report something, because LibCST's
+PositionProvider costs several times the parse).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from archlint.model import Finding, Fix, Related, RuleMeta, Severity, Span
+from archlint.rules._names import NameTable
+
+DOC_HEADINGS = (
+    "What it does",
+    "Why is this bad?",
+    "Example",
+    "Use instead",
+    "Options",
+    "What it does not flag",
+    "References",
+)
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a rule that has none."""
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An example the rule must flag: `line` is 1-based within `source`; `message` is a substring."""
+
+    source: str
+    line: int
+    message: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    path: str = "example.py"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """An example that must stay quiet, for cases that need options or a path."""
+
+    source: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    path: str = "example.py"
+
+
+@dataclass
+class PendingReport:
+    rule: Rule
+    node: cst.CSTNode
+    message: str
+    help: str
+    related: tuple[tuple[cst.CSTNode, str], ...]
+    fix: Fix | None
+    statement: cst.CSTNode | None
+
+
+class FileContext:
+    """What every per-file rule sees of the file being analysed."""
+
+    def __init__(self, path: str, source: str, module: cst.Module) -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.names = NameTable()
+        self.pending: list[PendingReport] = []
+        self.facts: dict[str, list[Any]] = {}
+        # Maintained by the traversal: the statements and functions enclosing the visited node.
+        self.statements: list[cst.CSTNode] = []
+        self.functions: list[cst.FunctionDef] = []
+        self.classes: list[cst.ClassDef] = []
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    @property
+    def current_function(self) -> cst.FunctionDef | None:
+        return self.functions[-1] if self.functions else None
+
+    def span_of(self, node: cst.CSTNode) -> Span:
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        rng = self._positions[node]
+        return Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+
+    def code_of(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+
+class _Checker:
+    """Shared by Rule and Collector: class attributes the registry reads, and the per-file state."""
+
+    triggers: ClassVar[tuple[str, ...]] = ()
+    Options: ClassVar[type] = NoOptions
+
+    def __init__(self, ctx: FileContext, options: Any) -> None:
+        self.ctx = ctx
+        self.options = options
+
+    @classmethod
+    def wants(cls, source: str) -> bool:
+        """Cheap pre-filter: skip the parse when no enabled checker has a trigger word in the file."""
+        return not cls.triggers or any(t in source for t in cls.triggers)
+
+
+class Rule(_Checker):
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    cwe: ClassVar[int | None] = None
+    tags: ClassVar[tuple[str, ...]] = ()
+    precision: ClassVar[str] = "high"
+    default_enabled: ClassVar[bool] = True
+    security_severity: ClassVar[float | None] = None
+    VALID: ClassVar[Sequence[str | Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+    scope: ClassVar[str] = "file"
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        help: str = "",
+        related: Iterable[tuple[cst.CSTNode, str]] = (),
+        fix: Fix | None = None,
+    ) -> None:
+        statement = self.ctx.statements[-1] if self.ctx.statements else None
+        self.ctx.pending.append(
+            PendingReport(self, node, message, help, tuple(related), fix, statement)
+        )
+
+    @classmethod
+    def meta(cls) -> RuleMeta:
+        return rule_meta(cls)
+
+
+class Collector(_Checker):
+    """Gathers facts for project rules during the same traversal; facts must be picklable."""
+
+    kind: ClassVar[str]
+
+    def add(self, fact: Any) -> None:
+        self.ctx.facts.setdefault(self.kind, []).append(fact)
+
+
+@dataclass
+class ProjectModel:
+    """Facts of every file, merged: kind -> [(path, fact)]."""
+
+    facts: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[tuple[str, Any]]:
+        return self.facts.get(kind, [])
+
+
+class ProjectRule:
+    """A rule that needs the whole project: it runs once, after every file's facts are merged."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    cwe: ClassVar[int | None] = None
+    tags: ClassVar[tuple[str, ...]] = ()
+    precision: ClassVar[str] = "high"
+    default_enabled: ClassVar[bool] = True
+    security_severity: ClassVar[float | None] = None
+    Options: ClassVar[type] = NoOptions
+    scope: ClassVar[str] = "project"
+    VALID: ClassVar[Sequence[str | Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+    collectors: ClassVar[tuple[type[Collector], ...]] = ()
+
+    def __init__(self, project: ProjectModel, options: Any) -> None:
+        self.project = project
+        self.options = options
+        self.findings: list[Finding] = []
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+    def report_at(
+        self,
+        path: str,
+        span: Span,
+        message: str,
+        *,
+        help: str = "",
+        related: Iterable[Related] = (),
+        statement_lines: tuple[int, int] | None = None,
+    ) -> None:
+        self.findings.append(
+            Finding(
+                code=self.code,
+                name=self.name,
+                message=message,
+                path=path,
+                span=span,
+                severity=self.severity,
+                help=help,
+                related=tuple(related),
+                statement_lines=statement_lines,
+            )
+        )
+
+    @classmethod
+    def meta(cls) -> RuleMeta:
+        return rule_meta(cls)
+
+
+AnyRule = type[Rule] | type[ProjectRule]
+
+_HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
+
+
+def doc_sections(doc: str) -> dict[str, str]:
+    """Split a rule docstring into its `## Heading` sections."""
+    text = inspect.cleandoc(doc or "")
+    parts = _HEADING.split(text)
+    return {parts[i].strip(): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+
+
+def rule_meta(cls: AnyRule) -> RuleMeta:
+    docs = inspect.cleandoc(cls.__doc__ or "")
+    what = doc_sections(docs).get("What it does", "")
+    summary = what.split("\n\n")[0].replace("\n", " ").strip()
+    family = cls.__module__.split(".")[-2] if cls.__module__.count(".") >= 3 else ""
+    return RuleMeta(
+        code=cls.code,
+        name=cls.name,
+        severity=cls.severity,
+        summary=summary,
+        docs=docs,
+        family=family,
+        cwe=cls.cwe,
+        tags=tuple(cls.tags),
+        precision=cls.precision,
+        default_enabled=cls.default_enabled,
+        scope=cls.scope,
+        security_severity=cls.security_severity,
+    )
+
+
+def options_fields(options_cls: type) -> list[dataclasses.Field[Any]]:
+    return list(dataclasses.fields(options_cls)) if dataclasses.is_dataclass(options_cls) else []

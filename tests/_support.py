@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import libcst as cst
+
 from archlint.config import parse_options
 from archlint.engine.worker import FileResult, analyze_source
-from archlint.rules.base import Rule
+from archlint.model import Severity
+from archlint.rules.base import Collector, ProjectRule, Rule
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -32,3 +37,54 @@ def expected_lines(source: str, code: str) -> set[int]:
         if match and code in re.split(r"\s*,\s*", match.group("codes")):
             lines.add(number)
     return lines
+
+
+# -- test-only checkers: real Rule/Collector/ProjectRule subclasses, used to prove the engine ------
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    word: str = "print"
+
+
+class PrintCall(Rule):
+    """Flags calls of a configurable name; crashes on purpose where a test asks it to."""
+
+    code, name, severity = "ARC999", "test-print-call", Severity.WARNING
+    Options = PrintOptions
+    triggers = ("print", "boom", "CRASH_WORKER")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            if node.func.value == "boom":
+                raise ValueError("rule bug on purpose")
+            if node.func.value == "CRASH_WORKER":
+                os._exit(3)  # simulates a segfault in a worker process
+            if node.func.value == self.options.word:
+                self.report(node, f"{self.options.word}() called", help="use logging")
+
+
+class FunctionNames(Collector):
+    kind = "function-names"
+    triggers = ("def ",)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.add((node.name.value, self.ctx.span_of(node.name)))
+
+
+class DuplicateFunctionNames(ProjectRule):
+    """Flags a function name defined in two files."""
+
+    code, name, severity = "ARC998", "test-duplicate-function", Severity.NOTE
+    collectors = (FunctionNames,)
+
+    def check(self) -> None:
+        seen: dict[str, str] = {}
+        for path, (name, span) in self.project.of("function-names"):
+            if name in seen and seen[name] != path:
+                self.report_at(path, span, f"{name} is also defined in {seen[name]}")
+            seen.setdefault(name, path)
+
+
+def spec(rule, **options):
+    return (rule, rule.Options(**options))

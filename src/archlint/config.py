@@ -50,6 +50,10 @@ DEFAULT_EXCLUDES = (
 )
 
 
+# Always valid, even before a family has its first rule: "ARC" and the family prefixes.
+FAMILY_SELECTORS = frozenset({"ALL", "ARC", "ARC1", "ARC2", "ARC3", "ARC4", "ARC5", "ARC6"})
+
+
 class ConfigError(Exception):
     """A problem with the user's configuration; the message names the file and the key."""
 
@@ -76,11 +80,12 @@ class Settings:
     def options_for(self, rule: AnyRule) -> Any:
         return self.rule_options.get(rule.code) or rule.Options()
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, rules: Sequence[AnyRule] | None = None) -> str:
         """What the cache key needs of the effective config: anything that can change a result."""
+        rules = self.enabled_rules() if rules is None else rules
         payload = {
             "version": __version__,
-            "rules": [r.code for r in self.enabled_rules()],
+            "rules": [f"{r.__module__}.{r.__qualname__}" for r in rules],
             "options": {k: repr(v) for k, v in sorted(self.rule_options.items())},
             "typing_imports": self.typing_imports,
             "layers": {k: list(v) for k, v in self.layers.items()},
@@ -114,7 +119,7 @@ def is_enabled(rule: AnyRule, settings: Settings) -> bool:
 
 def check_selectors(selectors: Sequence[str], where: str) -> None:
     for selector in selectors:
-        if selector.upper() == "ALL":
+        if selector.upper() in FAMILY_SELECTORS:
             continue
         if by_code_or_name(selector) is None and not any(
             r.code.startswith(selector.upper()) for r in all_rules()
@@ -142,9 +147,14 @@ def find_config(start: Path) -> Path | None:
 
 def _has_archlint_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        # Broken but meant for us: load it, so that the user sees the TOML error.
+        return "tool.archlint" in text
     return isinstance(data.get("tool"), dict) and "archlint" in data["tool"]
 
 

@@ -95,7 +95,7 @@ def apply_suppressions(
 ) -> SuppressionOutcome:
     outcome = SuppressionOutcome()
     specs = [
-        (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), codes)
+        (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
         for pattern, codes in per_file_ignores
     ]
     by_line: dict[str, dict[int, list[SuppressionComment]]] = {}

@@ -6,6 +6,7 @@ This module is what worker processes execute; it never imports or runs the analy
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import tokenize
@@ -40,7 +41,9 @@ CheckerSpec = tuple[type[Rule] | type[Collector], Any]  # class and its options
 
 
 class DecodeError(Exception):
-    pass
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def decode_source(data: bytes) -> str:
@@ -48,11 +51,17 @@ def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise DecodeError(str(exc)) from None
+        raise DecodeError(f"cannot decode: {exc} (PEP 263); the file is neither utf-8 nor "
+                          "declares its encoding") from None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise DecodeError(f"cannot decode as {encoding}: {exc}") from None
+    except LookupError:
+        raise DecodeError(f"cannot decode: unknown encoding {encoding!r} in the coding "
+                          "cookie") from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DecodeError(f"cannot decode line {line} as {encoding}: {exc.reason}; the file "
+                          "declares no other encoding (PEP 263)", line) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -138,15 +147,7 @@ def analyze_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        result.notifications.append(
-            Notification(
-                NotificationKind.PARSE_ERROR,
-                path,
-                f"cannot parse: {exc.message}",
-                line=exc.raw_line,
-                column=exc.raw_column,
-            )
-        )
+        result.notifications.append(_parse_error(source, path, exc))
         return result
     except RecursionError:
         result.notifications.append(
@@ -193,6 +194,21 @@ def analyze_source(
     return result
 
 
+def _parse_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Notification:
+    """CPython's own message and line are clearer than LibCST's when CPython rejects the file too
+    (it only compiles to an AST here: nothing is executed)."""
+    line, column, message = exc.raw_line, exc.raw_column, exc.message
+    try:
+        ast.parse(source, filename=path)
+    except SyntaxError as err:
+        if err.lineno:
+            line, column, message = err.lineno, max((err.offset or 1) - 1, 0), err.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return Notification(NotificationKind.PARSE_ERROR, path, f"cannot parse: {message}",
+                        line=line, column=column)
+
+
 def _complete(ctx: FileContext, pending: PendingReport) -> Finding:
     rule = pending.rule
     span = ctx.span_of(pending.node)
@@ -235,7 +251,7 @@ def read_source(abs_path: str, rel_path: str) -> tuple[str | None, Notification 
     try:
         return decode_source(data), None
     except DecodeError as exc:
-        return None, Notification(NotificationKind.DECODE_ERROR, rel_path, str(exc))
+        return None, Notification(NotificationKind.DECODE_ERROR, rel_path, str(exc), line=exc.line)
 
 
 def analyze_file(abs_path: str, rel_path: str, specs: Sequence[CheckerSpec]) -> FileResult:

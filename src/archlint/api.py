@@ -1,0 +1,124 @@
+"""`check()`: the one entry point every front door (CLI, flake8, language server) uses.
+
+discover -> cache lookup -> phase 1 (per file, in worker processes) -> phase 2 (project rules)
+-> suppressions -> a Report of complete findings, ready for any renderer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from archlint.config import Settings
+from archlint.engine.cache import ResultCache, content_digest
+from archlint.engine.discover import discover
+from archlint.engine.parallel import default_jobs, run_phase1
+from archlint.engine.project import build_model, run_project_rules
+from archlint.engine.suppress import apply_suppressions, unused_suppressions
+from archlint.engine.worker import CheckerSpec, FileResult
+from archlint.model import Notification, NotificationKind, Report
+from archlint.rules.base import AnyRule, ProjectRule, Rule
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    jobs: int | None = None
+    use_cache: bool = True
+    list_unused_suppressions: bool = False
+
+
+def checker_specs(
+    settings: Settings, rules: Sequence[AnyRule]
+) -> tuple[list[CheckerSpec], list[tuple[type[ProjectRule], object]]]:
+    """The per-file checkers (rules and the collectors that enabled project rules need) and the
+    project rules, each with its typed options."""
+    file_specs: list[CheckerSpec] = []
+    project_rules = []
+    needed_collectors: list[type] = []
+    for rule in rules:
+        if issubclass(rule, Rule):
+            file_specs.append((rule, settings.options_for(rule)))
+        else:
+            project_rules.append((rule, settings.options_for(rule)))
+            needed_collectors.extend(c for c in rule.collectors if c not in needed_collectors)
+    file_specs.extend((collector, collector.Options()) for collector in needed_collectors)
+    return file_specs, project_rules
+
+
+def check(
+    paths: Sequence[Path],
+    settings: Settings,
+    options: CheckOptions = CheckOptions(),
+    *,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_progress: Callable[[int], None] = lambda n: None,
+    rules: Sequence[AnyRule] | None = None,
+) -> Report:
+    """Scan `paths`. `rules` defaults to the rules the settings enable."""
+    started = time.perf_counter()
+    enabled = list(rules) if rules is not None else settings.enabled_rules()
+    found = discover(list(paths), settings)
+    file_specs, project_rules = checker_specs(settings, enabled)
+    cache = ResultCache(settings.root, settings.fingerprint(enabled), enabled=options.use_cache)
+
+    results: list[FileResult] = []
+    notifications: list[Notification] = list(found.notifications)
+    todo: list[tuple[str, str]] = []
+    digests: dict[str, str] = {}
+    for abs_path, rel in found.files:
+        try:
+            with open(abs_path, "rb") as fh:
+                digest = content_digest(fh.read())
+        except OSError as exc:
+            notifications.append(
+                Notification(NotificationKind.UNREADABLE, rel, f"cannot read: {exc.strerror or exc}")
+            )
+            continue
+        digests[rel] = digest
+        cached = cache.get(rel, digest)
+        if cached is not None:
+            results.append(cached)
+        else:
+            todo.append((abs_path, rel))
+    from_cache = len(results)
+    on_start(len(todo))
+    fresh = run_phase1(todo, file_specs, options.jobs or default_jobs(), on_progress)
+    for result in fresh:
+        # A crash or internal error is not cached: the next run tries the file again.
+        if not any(n.kind in _NOT_CACHED for n in result.notifications):
+            cache.put(result.path, digests[result.path], result)
+    results.extend(fresh)
+    cache.save(settings.root)
+
+    findings = [f for r in results for f in r.findings]
+    for r in results:
+        notifications.extend(r.notifications)
+    project_findings, project_notes = run_project_rules(project_rules, build_model(results))
+    findings.extend(project_findings)
+    notifications.extend(project_notes)
+
+    comments = {r.path: r.suppressions for r in results if r.suppressions}
+    outcome = apply_suppressions(findings, comments, settings.per_file_ignores)
+    unused = []
+    if options.list_unused_suppressions:
+        unused = unused_suppressions(
+            comments, outcome.used, {r.code for r in enabled}, {r.name for r in enabled}
+        )
+    return Report(
+        findings=sorted(outcome.kept, key=lambda f: f.sort_key),
+        notifications=sorted(notifications, key=lambda n: (n.path, n.line or 0, n.message)),
+        rules=[r.meta() for r in enabled],
+        files_scanned=len(digests),
+        files_from_cache=from_cache,
+        files_parsed=sum(1 for r in fresh if r.parsed),
+        duration_s=time.perf_counter() - started,
+        root=str(settings.root),
+        unused_suppressions=unused,
+        suppressed=outcome.suppressed,
+    )
+
+
+_NOT_CACHED = {NotificationKind.INTERNAL_ERROR, NotificationKind.WORKER_CRASH,
+               NotificationKind.UNREADABLE}

@@ -1,0 +1,239 @@
+"""The command line: parse input, call the api, render. Nothing else lives here.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings (or files that could not be parsed);
+2 usage, config or internal error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from archlint import __version__
+from archlint.api import CheckOptions, check
+from archlint.config import ConfigError, Settings, check_selectors, is_enabled, load_settings
+from archlint.engine.discover import PathNotFound
+from archlint.model import NotificationKind, Report, Severity
+from archlint.output.common import NOT_PARSED
+from archlint.output.concise import render_concise
+from archlint.output.github import render_github
+from archlint.output.json import render_json
+from archlint.output.sarif import render_sarif
+from archlint.output.text import render_text
+from archlint.rules.registry import all_rules, by_code_or_name
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="archlint: architecture, resilience, observability and OAuth/Zero-Trust rules for "
+    "Python backends.",
+)
+PROGRESS_MIN_FILES = 200
+
+
+class Format(str, enum.Enum):
+    text = "text"
+    concise = "concise"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    note = "note"
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error[/]: {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def _split_codes(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+def _settings(paths: list[Path], config: Path | None, no_config: bool) -> Settings:
+    start = paths[0] if paths else Path.cwd()
+    return load_settings(start, config_file=config, use_config=not no_config)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"archlint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    pass
+
+
+@app.command("check")
+def check_command(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: .)")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE.")] = None,
+    select: Annotated[Optional[list[str]], typer.Option(help="Rules to run: codes, prefixes or names (replaces the config's select).")] = None,
+    extend_select: Annotated[Optional[list[str]], typer.Option(help="Rules to run in addition.")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option(help="Rules to skip (added to the config's ignore).")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="Config file (pyproject.toml or archlint.toml).")] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore config files.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write .archlint_cache/.")] = False,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.")] = FailOn.note,
+    list_unused_suppressions: Annotated[bool, typer.Option("--list-unused-suppressions", help="Report suppression comments that suppressed nothing.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """Scan PATHS and report findings."""
+    paths = paths or [Path(".")]
+    if output is not None and not output.parent.resolve().is_dir():
+        raise _fail(f"--output {output}: folder {output.parent} does not exist")
+    try:
+        settings = _settings(paths, config, no_config)
+        overrides: dict[str, tuple[str, ...]] = {}
+        if select:
+            overrides["select"] = _split_codes(select)
+        if extend_select:
+            overrides["extend_select"] = settings.extend_select + _split_codes(extend_select)
+        if ignore:
+            overrides["ignore"] = settings.ignore + _split_codes(ignore)
+        for key, values in overrides.items():
+            check_selectors(values, f"--{key.replace('_', '-')}")
+        settings = dataclasses.replace(settings, **overrides)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+    options = CheckOptions(jobs=jobs, use_cache=not no_cache,
+                           list_unused_suppressions=list_unused_suppressions)
+    err = Console(stderr=True)
+    try:
+        if err.is_terminal:
+            report = _check_with_progress(paths, settings, options, err)
+        else:
+            report = check(paths, settings, options)
+    except PathNotFound as exc:
+        raise _fail(str(exc)) from None
+
+    _write(report, format, output)
+    if debug:
+        for n in report.notifications:
+            if n.detail:
+                err.print(f"[bold]{n.path} ({n.rule or n.kind.value})[/]", highlight=False)
+                err.print(n.detail, highlight=False, markup=False)
+    raise typer.Exit(_exit_code(report, exit_zero, Severity(fail_on.value)))
+
+
+def _check_with_progress(paths: list[Path], settings: Settings, options: CheckOptions,
+                         err: Console) -> Report:
+    progress = Progress(
+        TextColumn("archlint"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    )
+    task = None
+
+    def on_start(total: int) -> None:
+        nonlocal task
+        if total >= PROGRESS_MIN_FILES:
+            progress.start()
+            task = progress.add_task("scan", total=total)
+
+    def on_progress(n: int) -> None:
+        if task is not None:
+            progress.advance(task, n)
+
+    try:
+        return check(paths, settings, options, on_start=on_start, on_progress=on_progress)
+    finally:
+        progress.stop()
+
+
+def _write(report: Report, format: Format, output: Path | None) -> None:
+    if format is Format.text:
+        if output is None:
+            render_text(report, Console(soft_wrap=True))
+            return
+        with open(output, "w", encoding="utf-8") as fh:
+            render_text(report, Console(file=fh, no_color=True, width=120, soft_wrap=True))
+        return
+    renderers = {
+        Format.concise: render_concise,
+        Format.json: render_json,
+        Format.sarif: render_sarif,
+        Format.github: render_github,
+    }
+    text = renderers[format](report)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _exit_code(report: Report, exit_zero: bool, fail_on: Severity) -> int:
+    if any(n.kind in (NotificationKind.INTERNAL_ERROR, NotificationKind.WORKER_CRASH)
+           for n in report.notifications):
+        return 2
+    if exit_zero:
+        return 0
+    if any(f.severity.rank >= fail_on.rank for f in report.findings):
+        return 1
+    if any(n.kind in NOT_PARSED for n in report.notifications):
+        return 1
+    return 0
+
+
+@app.command("rules")
+def rules_command(
+    config: Annotated[Optional[Path], typer.Option(help="Config file to read selection from.")] = None,
+    no_config: Annotated[bool, typer.Option("--no-config")] = False,
+) -> None:
+    """List every rule, and whether the current config enables it."""
+    try:
+        settings = _settings([Path.cwd()], config, no_config)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    table = Table(title="archlint rules")
+    for column in ("code", "name", "severity", "enabled", "scope", "summary"):
+        table.add_column(column, overflow="fold")
+    for rule in all_rules():
+        meta = rule.meta()
+        enabled = "yes" if is_enabled(rule, settings) else (
+            "no" if meta.default_enabled else "off by default")
+        table.add_row(meta.code, meta.name, meta.severity.value, enabled, meta.scope, meta.summary)
+    Console().print(table)
+
+
+@app.command("explain")
+def explain_command(rule: Annotated[str, typer.Argument(help="A rule code or name.")]) -> None:
+    """Show a rule's documentation."""
+    found = by_code_or_name(rule)
+    if found is None:
+        raise _fail(f"unknown rule {rule!r}; see `archlint rules`")
+    meta = found.meta()
+    console = Console()
+    console.print(f"[bold]{meta.code} {meta.name}[/] ({meta.severity.value}"
+                  f"{', CWE-' + str(meta.cwe) if meta.cwe else ''})", highlight=False)
+    console.print(Markdown(meta.docs))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,157 @@
+"""Which files a scan covers: Python files under the given paths, minus default excludes, the
+config's `exclude`/`extend-exclude` and every `.gitignore` on the way down (pathspec).
+
+Symlinked folders are followed once; a link back into a folder being walked is a loop and is
+reported, as is a folder that cannot be read. Neither stops the scan.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from archlint.config import DEFAULT_EXCLUDES, Settings
+from archlint.model import Notification, NotificationKind
+
+
+class PathNotFound(Exception):
+    pass
+
+
+@dataclass
+class Discovery:
+    files: list[tuple[str, str]] = field(default_factory=list)  # (absolute path, root-relative)
+    notifications: list[Notification] = field(default_factory=list)
+
+
+def relative(path: Path | str, root: Path) -> str:
+    rel = os.path.relpath(os.path.abspath(path), root)
+    return rel.replace(os.sep, "/")
+
+
+def _spec(lines: list[str]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _read_gitignore(folder: str) -> pathspec.PathSpec | None:
+    path = os.path.join(folder, ".gitignore")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    return _spec(lines) if lines else None
+
+
+def discover(paths: list[Path], settings: Settings) -> Discovery:
+    root = settings.root
+    excluded = _spec([*DEFAULT_EXCLUDES, *settings.exclude, *settings.extend_exclude])
+    found = Discovery()
+    seen: set[str] = set()
+    for given in paths:
+        if not given.exists() and not given.is_symlink():
+            raise PathNotFound(f"{given}: no such file or directory")
+        if given.is_file():
+            rel = relative(given, root)
+            if rel not in seen:
+                seen.add(rel)
+                found.files.append((os.path.abspath(given), rel))
+            continue
+        ignores: list[tuple[str, pathspec.PathSpec]] = []
+        if settings.respect_gitignore:
+            # .gitignore files between the root and the given folder apply too
+            start = Path(os.path.abspath(given))
+            chain = [p for p in (start, *start.parents) if _is_within(p, root)]
+            for folder in reversed(chain[1:]):
+                spec = _read_gitignore(str(folder))
+                if spec is not None:
+                    ignores.append((relative(folder, root), spec))
+        _walk(os.path.abspath(given), root, excluded, ignores, settings, found, seen, set())
+    found.files.sort(key=lambda item: item[1])
+    return found
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _ignored(rel: str, is_dir: bool, excluded: pathspec.PathSpec,
+             ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    candidate = rel + "/" if is_dir else rel
+    if excluded.match_file(candidate):
+        return True
+    for base, spec in ignores:
+        if base in ("", "."):
+            sub = candidate
+        elif candidate.startswith(base + "/"):
+            sub = candidate[len(base) + 1 :]
+        else:
+            continue
+        if spec.match_file(sub):
+            return True
+    return False
+
+
+def _walk(
+    folder: str,
+    root: Path,
+    excluded: pathspec.PathSpec,
+    ignores: list[tuple[str, pathspec.PathSpec]],
+    settings: Settings,
+    found: Discovery,
+    seen: set[str],
+    active: set[tuple[int, int]],
+) -> None:
+    try:
+        stat = os.stat(folder)
+    except OSError as exc:
+        found.notifications.append(
+            Notification(NotificationKind.UNREADABLE, relative(folder, root),
+                         f"cannot read folder: {exc.strerror or exc}")
+        )
+        return
+    key = (stat.st_dev, stat.st_ino)
+    if key in active:
+        found.notifications.append(
+            Notification(NotificationKind.SYMLINK_LOOP, relative(folder, root),
+                         "symlink loop: this folder links back to one of its parents; skipped")
+        )
+        return
+    if settings.respect_gitignore:
+        spec = _read_gitignore(folder)
+        if spec is not None:
+            ignores = [*ignores, (relative(folder, root), spec)]
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        found.notifications.append(
+            Notification(NotificationKind.UNREADABLE, relative(folder, root),
+                         f"cannot read folder: {exc.strerror or exc}")
+        )
+        return
+    active = active | {key}
+    for entry in entries:
+        rel = relative(entry.path, root)
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if _ignored(rel, is_dir, excluded, ignores):
+            continue
+        if is_dir:
+            _walk(entry.path, root, excluded, ignores, settings, found, seen, active)
+        elif entry.name.endswith(".py") and rel not in seen:
+            if entry.is_symlink() and not os.path.exists(entry.path):
+                found.notifications.append(
+                    Notification(NotificationKind.UNREADABLE, rel, "broken symlink; skipped")
+                )
+                continue
+            seen.add(rel)
+            found.files.append((entry.path, rel))

@@ -1,0 +1,111 @@
+"""End to end through api.check(): discovery, cache, process pool, project phase, suppressions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _support import DuplicateFunctionNames, PrintCall
+
+from archlint.api import CheckOptions, check
+from archlint.config import Settings
+from archlint.engine.cache import CACHE_DIR
+from archlint.model import NotificationKind
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def run(root: Path, rules=(PrintCall,), **options):
+    return check([root], Settings(root=root), CheckOptions(**options), rules=list(rules))
+
+
+def test_second_run_parses_nothing_and_gives_the_same_report(tmp_path):
+    root = project(tmp_path, {f"m{i}.py": f"print({i})\n" for i in range(5)})
+    first = run(root)
+    assert first.files_parsed == 5 and len(first.findings) == 5
+    assert (root / CACHE_DIR / ".gitignore").is_file()
+    second = run(root)
+    assert second.files_parsed == 0 and second.files_from_cache == 5
+    assert second.findings == first.findings
+    (root / "m0.py").write_text("print(0)\nprint(0)\n", encoding="utf-8")
+    third = run(root)
+    assert third.files_parsed == 1 and len(third.findings) == 6
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path):
+    root = project(tmp_path, {"a.py": "print(1)\n"})
+    run(root, use_cache=False)
+    assert not (root / CACHE_DIR).exists()
+
+
+def test_corrupt_cache_is_ignored_and_rebuilt(tmp_path):
+    root = project(tmp_path, {"a.py": "print(1)\n"})
+    run(root)
+    [cache_file] = (root / CACHE_DIR).glob("results-*.pickle")
+    cache_file.write_bytes(b"\x80\x04garbage")
+    again = run(root)
+    assert again.files_parsed == 1 and len(again.findings) == 1
+    assert run(root).files_parsed == 0
+
+
+def test_cache_is_per_config(tmp_path):
+    root = project(tmp_path, {"a.py": "print(1)\nshout(2)\n"})
+    run(root)
+    other = check([root], Settings(root=root, rule_options={"ARC999": PrintCall.Options("shout")}),
+                  rules=[PrintCall])
+    assert other.files_parsed == 1 and [f.span.line for f in other.findings] == [2]
+
+
+def test_process_pool_matches_single_process(tmp_path):
+    files = {f"pkg/m{i:02}.py": ("print(1)\n" if i % 3 else "x = 1\n") for i in range(40)}
+    root = project(tmp_path, files)
+    serial = run(root, jobs=1, use_cache=False)
+    parallel = run(root, jobs=2, use_cache=False)
+    assert parallel.findings == serial.findings and len(serial.findings) == 26
+
+
+def test_a_crashing_worker_costs_only_its_file(tmp_path):
+    files = {f"m{i:02}.py": "print(1)\n" for i in range(30)}
+    files["m07.py"] = "CRASH_WORKER()\n"
+    root = project(tmp_path, files)
+    report = run(root, jobs=2, use_cache=False)
+    crashes = [n for n in report.notifications if n.kind is NotificationKind.WORKER_CRASH]
+    assert [n.path for n in crashes] == ["m07.py"]
+    assert len(report.findings) == 29
+
+
+def test_bad_files_do_not_stop_the_scan(tmp_path):
+    root = project(tmp_path, {"ok.py": "print(1)\n", "broken.py": "def (:\n print(2)\n"})
+    (root / "latin1.py").write_bytes(b"x = 1\nprint('\xe9')\n")
+    report = run(root)
+    assert [f.path for f in report.findings] == ["ok.py"]
+    kinds = {n.path: n.kind for n in report.notifications}
+    assert kinds == {"broken.py": NotificationKind.PARSE_ERROR,
+                     "latin1.py": NotificationKind.DECODE_ERROR}
+
+
+def test_project_rule_sees_facts_from_every_file_including_cached_ones(tmp_path):
+    root = project(tmp_path, {"a.py": "def handler():\n    pass\n",
+                              "b.py": "def handler():\n    return 1\n"})
+    first = run(root, rules=[DuplicateFunctionNames])
+    assert [(f.path, f.span.line, f.code) for f in first.findings] == [("b.py", 1, "ARC998")]
+    second = run(root, rules=[DuplicateFunctionNames])
+    assert second.files_parsed == 0 and second.findings == first.findings
+
+
+def test_suppressions_and_per_file_ignores_apply(tmp_path):
+    root = project(tmp_path, {
+        "a.py": "print(1)  # noqa: ARC999\nprint(2)  # archlint: ignore[test-print-call] -- ok\nprint(3)\n",
+        "scripts/s.py": "print(4)\n",
+        "b.py": "# archlint: skip-file\nprint(5)\n",
+    })
+    settings = Settings(root=root, per_file_ignores=(("scripts/*", ("ARC999",)),))
+    report = check([root], settings, CheckOptions(list_unused_suppressions=True), rules=[PrintCall])
+    assert [(f.path, f.span.line) for f in report.findings] == [("a.py", 3)]
+    assert report.suppressed == 3
+    assert report.unused_suppressions == []

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Fetch the benchmark corpus: pinned releases of real open-source Python backends.
+
+Each entry of ``CORPUS`` below is downloaded from PyPI as a wheel with
+``python -m pip download --no-deps --only-binary=:all:`` (a wheel holds the
+package's .py files, which is all the benchmark needs), its SHA-256 is checked
+against the pinned value, and only the ``.py`` files of the wheel (not the
+``*.dist-info`` metadata, not the bundled JS/CSS/HTML/images) are extracted to::
+
+    benchmarks/.corpus/<name>-<version>/<top-level package>/...
+
+next to which ``benchmarks/.corpus/<name>-<version>/.corpus.json`` records the
+source and size of that corpus (``files`` = number of .py files, ``lines`` =
+number of lines in them, ``bytes``).  The folder is git-ignored.
+
+Usage::
+
+    python benchmarks/corpus.py                 # fetch every corpus that is missing
+    python benchmarks/corpus.py --only prefect  # just one (repeatable)
+    python benchmarks/corpus.py --list          # show the pinned table and what is present
+    python benchmarks/corpus.py --force         # re-extract even if present
+
+It is idempotent: a corpus whose folder already holds a ``.corpus.json`` is
+skipped.  Extraction goes to a temporary folder that is renamed into place at
+the end, so an interrupted run never leaves a half corpus behind.  Exit status
+is 0 on success, 1 when a download, hash check or extraction failed, 2 on bad
+arguments.  Needs only the standard library and pip; needs network access to
+PyPI (only for corpora not yet present).
+
+To bump a version: change it in the table, set its sha256 to ``None``, run
+``corpus.py --only NAME`` (it prints the hash it got), and pin that hash.
+Bumping a version changes the benchmark's input: results from before and
+after are not comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+# name (PyPI project), version, sha256 of the py3-none-any wheel.
+CORPUS: list[tuple[str, str, str | None]] = [
+    ("prefect", "3.9.1", "0c662e26e971b617993eed1f3d02fb8bc3c2dd47bee521b495f6e4dfeb38ae74"),
+    ("mlflow", "3.18.0", "be7d84ba0d0b12392f5b53260cdb3e6d7b7ef4b80c29da90a89b5a1f6db7102f"),
+    (
+        "apache-superset",
+        "6.1.0",
+        "4b5886b2d6389a32df790aeae2532ad72529bce1af93b6edf2d1b2a8bf658748",
+    ),
+    ("label-studio", "1.23.2", "c575b2552d0b271554224c5e56ab2ce9449c6e62a0b4851bc8c706d8fe651137"),
+    ("open-webui", "0.12.4", "02e9caba96234db3fa17a92e56163b3f7f2b8ca8227fa886b85c178d696483f6"),
+]
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_CORPUS_DIR = BENCH_DIR / ".corpus"
+META_NAME = ".corpus.json"
+META_FORMAT = 1
+
+
+class CorpusError(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def download_wheel(name: str, version: str, dest: Path) -> Path:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--ignore-requires-python",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--quiet",
+        "-d",
+        str(dest),
+        f"{name}=={version}",
+    ]
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    wheels = sorted(dest.glob("*.whl"))
+    if proc.returncode != 0 or not wheels:
+        # pip prints harmless warnings about unreachable extra indexes; keep the real error lines.
+        lines = [
+            ln
+            for ln in (proc.stderr + proc.stdout).splitlines()
+            if ln.strip() and not ln.startswith("WARNING: Location ")
+        ]
+        lines = [ln if len(ln) <= 300 else ln[:300] + " ..." for ln in lines[-15:]]
+        detail = "\n    ".join(lines) or f"pip exited with {proc.returncode} and no wheel"
+        raise CorpusError(
+            f"download of {name}=={version} failed:\n    {detail}\n  command: {' '.join(cmd)}"
+        )
+    if len(wheels) > 1:
+        raise CorpusError(
+            f"expected one wheel for {name}=={version}, got {[w.name for w in wheels]}"
+        )
+    return wheels[0]
+
+
+def safe_member(filename: str) -> PurePosixPath | None:
+    """Return the relative path to extract for a wheel member, or None to skip it."""
+    if not filename.endswith(".py"):
+        return None
+    p = PurePosixPath(filename)
+    if p.is_absolute() or ".." in p.parts or not p.parts:
+        return None
+    top = p.parts[0]
+    if top.endswith((".dist-info", ".data")):
+        return None
+    if any(part in ("node_modules", "__pycache__") for part in p.parts):
+        return None
+    return p
+
+
+def extract_python(wheel: Path, dest: Path) -> dict:
+    files = lines = size = 0
+    tops: set[str] = set()
+    with zipfile.ZipFile(wheel) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            rel = safe_member(info.filename)
+            if rel is None:
+                continue
+            data = zf.read(info)
+            out = dest.joinpath(*rel.parts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+            files += 1
+            size += len(data)
+            # "lines" = newline count, plus one for a last line without a newline
+            lines += data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+            if len(rel.parts) > 1:
+                tops.add(rel.parts[0])
+            else:
+                tops.add(rel.name)
+    if files == 0:
+        raise CorpusError(f"{wheel.name} contains no .py files")
+    return {"files": files, "lines": lines, "bytes": size, "top_level": sorted(tops)}
+
+
+def read_meta(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / META_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def fetch_one(
+    name: str, version: str, sha: str | None, root: Path, force: bool, keep_wheel: bool
+) -> str:
+    folder = root / f"{name}-{version}"
+    meta = read_meta(folder)
+    if meta is not None and not force:
+        log(
+            f"  {name}-{version}: present ({meta.get('files')} files, "
+            f"{meta.get('lines')} lines), skipped"
+        )
+        return "skipped"
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".tmp-{name}-", dir=root) as tmp:
+        tmpdir = Path(tmp)
+        dl = tmpdir / "download"
+        dl.mkdir()
+        log(f"  {name}-{version}: downloading wheel from PyPI ...")
+        wheel = download_wheel(name, version, dl)
+        got = sha256_of(wheel)
+        if sha is None:
+            log(f"  {name}-{version}: WARNING no pinned sha256; got {got} (pin it in CORPUS)")
+        elif got != sha:
+            raise CorpusError(f"sha256 mismatch for {wheel.name}: expected {sha}, got {got}")
+        staging = tmpdir / "tree"
+        staging.mkdir()
+        stats = extract_python(wheel, staging)
+        meta = {
+            "format": META_FORMAT,
+            "name": name,
+            "version": version,
+            "source": "pypi-wheel",
+            "wheel": wheel.name,
+            "wheel_bytes": wheel.stat().st_size,
+            "sha256": got,
+            **stats,
+        }
+        (staging / META_NAME).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        if keep_wheel:
+            wheels_dir = root / ".wheels"
+            wheels_dir.mkdir(exist_ok=True)
+            shutil.copy2(wheel, wheels_dir / wheel.name)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    log(
+        f"  {name}-{version}: extracted {stats['files']} .py files, {stats['lines']} lines, "
+        f"{stats['bytes'] / 1e6:.1f} MB (wheel {meta['wheel_bytes'] / 1e6:.1f} MB) -> {folder}"
+    )
+    return "fetched"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Download and extract the pinned benchmark corpus.")
+    ap.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="only this corpus (PyPI name, e.g. prefect); repeatable",
+    )
+    ap.add_argument(
+        "--dir",
+        type=Path,
+        default=DEFAULT_CORPUS_DIR,
+        help=f"corpus folder (default: {DEFAULT_CORPUS_DIR})",
+    )
+    ap.add_argument(
+        "--force", action="store_true", help="re-download and re-extract even if present"
+    )
+    ap.add_argument(
+        "--keep-wheels", action="store_true", help="also keep the wheels in <dir>/.wheels/"
+    )
+    ap.add_argument("--list", action="store_true", help="print the pinned table and exit")
+    args = ap.parse_args(argv)
+
+    known = {n for n, _, _ in CORPUS}
+    selected = CORPUS
+    if args.only:
+        unknown = [n for n in args.only if n not in known]
+        if unknown:
+            print(
+                f"error: unknown corpus {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+                file=sys.stderr,
+            )
+            return 2
+        selected = [c for c in CORPUS if c[0] in args.only]
+
+    if args.list:
+        for name, version, _ in selected:
+            meta = read_meta(args.dir / f"{name}-{version}")
+            state = f"{meta['files']} files, {meta['lines']} lines" if meta else "not present"
+            print(f"{name:<18} {version:<10} {state}")
+        return 0
+
+    log(f"corpus folder: {args.dir}")
+    failures = []
+    counts = {"fetched": 0, "skipped": 0}
+    for name, version, sha in selected:
+        try:
+            counts[fetch_one(name, version, sha, args.dir, args.force, args.keep_wheels)] += 1
+        except (CorpusError, OSError, zipfile.BadZipFile) as e:
+            failures.append(name)
+            print(f"ERROR: {name}-{version}: {e}", file=sys.stderr, flush=True)
+    log(
+        f"done: {counts['fetched']} fetched, {counts['skipped']} already present, "
+        f"{len(failures)} failed"
+    )
+    if failures:
+        print(f"error: could not fetch: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -182,6 +182,8 @@ def _write(report: Report, format: Format, output: Path | None) -> None:
         Format.github: render_github,
     }
     text = renderers[format](report)
+    if not text.endswith("\n"):
+        text += "\n"
     if output is None:
         sys.stdout.write(text)
     else:

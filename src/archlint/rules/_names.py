@@ -92,7 +92,10 @@ class NameTable:
         self._scopes[-1][name] = origin
 
     def origin_of(self, expr: cst.BaseExpression) -> str | None:
-        """The qualified callable whose result `expr` holds (a name, `self.x`, or a call itself)."""
+        """The qualified callable whose result `expr` holds (a name, `self.x`, or a call itself;
+        `await f()` holds what `f` produces: `conn = await asyncpg.connect()`)."""
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
         if isinstance(expr, cst.Call):
             return self.callee(expr.func)
         if isinstance(expr, cst.Name):
@@ -163,7 +166,8 @@ def iter_statements(body: cst.BaseSuite | cst.Module) -> Iterator[cst.BaseSmallS
 
 
 def _blocks(stmt: cst.BaseCompoundStatement) -> Iterator[cst.BaseSuite]:
-    yield stmt.body
+    if not isinstance(stmt, cst.Match):  # a `match` has only its cases' blocks
+        yield stmt.body
     for attr in ("orelse", "finalbody"):
         extra = getattr(stmt, attr, None)
         while extra is not None:
@@ -182,8 +186,10 @@ def module_imports(module: cst.Module) -> Iterator[cst.Import | cst.ImportFrom]:
 
 
 def self_attribute_origins(table: NameTable, cls: cst.ClassDef) -> dict[str, str | None]:
-    """`self.x = <call>` (or a constructor parameter annotated with a type) anywhere in the class's
-    methods, and class-level `x = <call>`. An attribute given two different origins is unknown."""
+    """`self.x = <call>` (or `await <call>`, or a constructor parameter annotated with a type)
+    anywhere in the class's methods, class-level `x = <call>`, and class-level annotated fields
+    (`session: requests.Session`, as in dataclasses and pydantic models). An attribute given two
+    different origins is unknown."""
     found: dict[str, str | None] = {}
 
     def record(attr: str, origin: str | None) -> None:
@@ -199,6 +205,8 @@ def self_attribute_origins(table: NameTable, cls: cst.ClassDef) -> dict[str, str
             target = small.targets[0].target
             if isinstance(target, cst.Name) and isinstance(small.value, cst.Call):
                 record(target.value, table.callee(small.value.func))
+        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            record(small.target.value, table.annotation_origin(small.annotation))
     for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
         if not isinstance(stmt, cst.FunctionDef):
             continue
@@ -223,6 +231,8 @@ def self_attribute_origins(table: NameTable, cls: cst.ClassDef) -> dict[str, str
                 continue
             if value is None:
                 continue
+            if isinstance(value, cst.Await):
+                value = value.expression
             if isinstance(value, cst.Call):
                 origin = table.callee(value.func)
             elif isinstance(value, cst.Name):

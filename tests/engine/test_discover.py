@@ -77,3 +77,12 @@ def test_unreadable_folder_is_reported(tmp_path):
         (tmp_path / "locked").chmod(0o755)
     assert [rel for _, rel in found.files] == ["a/ok.py"]
     assert found.notifications[0].kind is NotificationKind.UNREADABLE
+
+
+def test_an_excluded_folder_named_explicitly_is_scanned(tmp_path):
+    touch(tmp_path, "corpus/app/a.py", "corpus/.venv/lib.py", "corpus/app/gen/g.py", "other.py")
+    (tmp_path / ".gitignore").write_text("corpus/\n", encoding="utf-8")
+    (tmp_path / "corpus" / ".gitignore").write_text("gen/\n", encoding="utf-8")
+    assert rels(tmp_path) == ["other.py"]
+    assert rels(tmp_path, paths=[tmp_path / "corpus"]) == ["corpus/app/a.py"]
+    assert rels(tmp_path, paths=[tmp_path / "corpus" / "app"]) == ["corpus/app/a.py"]

@@ -51,7 +51,7 @@ def test_metadata():
     ],
 )
 def test_triggers_admit_every_import_form(source):
-    assert ARC401.wants(source)
+    assert ARC401.wants(source, ARC401.Options())
 
 
 # -- requests --------------------------------------------------------------------------------------

@@ -60,17 +60,34 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
                 seen.add(rel)
                 found.files.append((os.path.abspath(given), rel))
             continue
-        ignores: list[tuple[str, pathspec.PathSpec]] = []
-        if settings.respect_gitignore:
-            # .gitignore files between the root and the given folder apply too
-            start = Path(os.path.abspath(given))
-            chain = [p for p in (start, *start.parents) if _is_within(p, root)]
-            for folder in reversed(chain[1:]):
-                spec = _read_gitignore(str(folder))
-                if spec is not None:
-                    ignores.append((relative(folder, root), spec))
-        _walk(os.path.abspath(given), root, excluded, ignores, settings, found, seen, set())
+        start = Path(os.path.abspath(given))
+        # Folders from the root down to the given one, whose .gitignore files apply too.
+        chain = [p for p in reversed((start, *start.parents)) if _is_within(p, root)][:-1]
+        spec = excluded
+        for index, folder in enumerate([*chain[1:], start]):
+            if _ignored(relative(folder, root), True, excluded, _gitignores(chain[: index + 1],
+                                                                            root, settings)):
+                # Named on the command line although excluded (a gitignored corpus, say): scan
+                # it, keeping only the default excludes and the .gitignore files from there down.
+                spec = _spec(list(DEFAULT_EXCLUDES))
+                chain = chain[index + 1 :]
+                break
+        ignores = _gitignores(chain, root, settings)
+        _walk(os.path.abspath(given), root, spec, ignores, settings, found, seen, set())
     found.files.sort(key=lambda item: item[1])
+    return found
+
+
+def _gitignores(
+    folders: list[Path], root: Path, settings: Settings
+) -> list[tuple[str, pathspec.PathSpec]]:
+    found: list[tuple[str, pathspec.PathSpec]] = []
+    if not settings.respect_gitignore:
+        return found
+    for folder in folders:
+        spec = _read_gitignore(str(folder))
+        if spec is not None:
+            found.append((relative(folder, root), spec))
     return found
 
 

@@ -222,7 +222,7 @@ def analyze_source(
         return result
     if collect_suppressions and wants_suppression_scan(source):
         result.suppressions = parse_suppressions(source)
-    active = [(cls, opts) for cls, opts in specs if cls.wants(source)]
+    active = [(cls, opts) for cls, opts in specs if cls.wants(source, opts)]
     if not active:
         return result
     try:

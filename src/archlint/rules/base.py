@@ -110,9 +110,16 @@ class _Checker:
         self.options = options
 
     @classmethod
-    def wants(cls, source: str) -> bool:
+    def triggers_for(cls, options: Any) -> tuple[str, ...]:
+        """Trigger words under these options (a rule whose options name more call sites adds
+        them here, so that no file that could hold a finding is skipped)."""
+        return cls.triggers
+
+    @classmethod
+    def wants(cls, source: str, options: Any) -> bool:
         """Cheap pre-filter: skip the parse when no enabled checker has a trigger word in the file."""
-        return not cls.triggers or any(t in source for t in cls.triggers)
+        triggers = cls.triggers_for(options)
+        return not triggers or any(t in source for t in triggers)
 
 
 class Rule(_Checker):

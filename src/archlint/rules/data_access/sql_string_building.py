@@ -1,0 +1,1683 @@
+"""ARC301 sql-string-building."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from typing import ClassVar
+
+import libcst as cst
+
+from archlint.model import Severity
+from archlint.rules._names import dotted, iter_statements
+from archlint.rules.base import FileContext, Invalid, Rule
+
+
+@dataclass(frozen=True)
+class SqlStringBuildingOptions:
+    """Options of ARC301.
+
+    `extra-sinks`: more calls that take SQL text as their first argument (or `sql=`/`query=`):
+    a bare name (`"run_sql"`, `"query"`) matches a method or function of that name, a dotted name
+    (`"app.db.run_query"`) the imported function. They are checked like `cursor.execute`: flagged
+    when the string is built from non-constant parts and its literal text looks like SQL.
+    """
+
+    extra_sinks: tuple[str, ...] = ()
+
+
+# -- values ------------------------------------------------------------------------------------
+# What an expression is known to hold, as far as string building goes.
+CONST, BUILT, UNKNOWN, SEQ, TEMPLATE = range(5)
+
+# Stands in for SQL-looking text we cannot see (an imported constant named like a query).
+_SQL_HINT = "\x00SQL\x00"
+
+
+class _V:
+    """An immutable abstract value: CONST (text known or not), BUILT (a string built from a
+    non-constant part: how, where, and which value entered), UNKNOWN (any non-constant value),
+    SEQ (a list/tuple/generator whose elements are summarised by `elem`), TEMPLATE (a
+    string.Template over `text`)."""
+
+    __slots__ = ("elem", "entered", "form", "is_str", "kind", "known", "node", "text")
+
+    def __init__(
+        self,
+        kind: int,
+        text: str = "",
+        *,
+        is_str: bool = True,
+        known: bool = True,
+        form: str = "",
+        node: cst.CSTNode | None = None,
+        entered: cst.CSTNode | None = None,
+        elem: _V | None = None,
+    ) -> None:
+        self.kind = kind
+        self.text = text
+        self.is_str = is_str
+        self.known = known
+        self.form = form
+        self.node = node
+        self.entered = entered
+        self.elem = elem
+
+    def retext(self, text: str) -> _V:
+        return _V(self.kind, text, form=self.form, node=self.node, entered=self.entered)
+
+
+_NUMBER = _V(CONST, "", is_str=False)
+_OPAQUE_CONST = _V(CONST, "", known=False)  # a constant by convention whose text we do not see
+_UNKNOWN_V = _V(UNKNOWN)
+
+
+def _unknown(node: cst.CSTNode | None) -> _V:
+    return _V(UNKNOWN, node=node)
+
+
+def _is_nonconst(v: _V) -> bool:
+    if v.kind == CONST:
+        return False
+    if v.kind == SEQ:
+        return v.elem is not None and _is_nonconst(v.elem)
+    return True
+
+
+def _textish(v: _V) -> str:
+    return v.text if v.kind in (CONST, BUILT) else "{}"
+
+
+def _combine(parts: list[_V], form: str, node: cst.CSTNode) -> _V:
+    """Concatenation of string parts: the first BUILT part keeps its story; otherwise the first
+    non-constant part makes this a string built here."""
+    text = "".join(_textish(p) for p in parts)
+    for p in parts:
+        if p.kind == BUILT:
+            return p.retext(text)
+    for p in parts:
+        if _is_nonconst(p):
+            return _V(BUILT, text, form=form, node=node, entered=p.node)
+    return _V(CONST, text, known=all(p.known for p in parts))
+
+
+def _merge(a: _V | None, b: _V | None) -> _V:
+    """The value of a name after two paths meet (None: not bound on that path)."""
+    if a is b and a is not None:
+        return a
+    if a is not None and a.kind == BUILT:
+        return a
+    if b is not None and b.kind == BUILT:
+        return b
+    if a is None or b is None:
+        return _UNKNOWN_V
+    if a.kind == CONST and b.kind == CONST:
+        text = a.text if a.text == b.text else f"{a.text}\n{b.text}"
+        return _V(CONST, text, is_str=a.is_str or b.is_str, known=a.known and b.known)
+    if a.kind == SEQ and b.kind == SEQ:
+        return _V(SEQ, elem=_union(a.elem, b.elem), node=a.node)
+    return _UNKNOWN_V
+
+
+def _union(a: _V | None, b: _V | None) -> _V | None:
+    """Summary of the elements of two sequences (None: no elements)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a.kind == BUILT:
+        return a
+    if b.kind == BUILT:
+        return b
+    if a.kind != CONST:
+        return a
+    if b.kind != CONST:
+        return b
+    return _merge(a, b)
+
+
+def _join_states(states: list[dict[str, _V]]) -> dict[str, _V]:
+    if len(states) == 1:
+        return dict(states[0])
+    keys: set[str] = set()
+    for s in states:
+        keys.update(s)
+    out: dict[str, _V] = {}
+    for key in keys:
+        value = states[0].get(key)
+        for s in states[1:]:
+            value = _merge(value, s.get(key))
+        assert value is not None
+        out[key] = value
+    return out
+
+
+# -- what looks like SQL ----------------------------------------------------------------------
+# Statement shapes, in upper or lower case (holes of the built string read as "{}").
+_SQL_SHAPE = re.compile(
+    r"""
+      \b(?:SELECT|select)\s[\s\S]*?\b(?:FROM|from)\b
+    | \b(?:INSERT|insert)\s+(?:(?:OR|or)\s+\w+\s+|(?:IGNORE|ignore)\s+)?(?:INTO|into)\b
+    | \b(?:UPDATE|update)\s+(?:(?:ONLY|only)\s+)?\S+\s+(?:SET|set)\b
+    | \b(?:DELETE|delete)\s+(?:FROM|from)\b
+    | \b(?:CREATE|create|DROP|drop|ALTER|alter)\s+(?:\w+\s+){0,3}?
+        (?:TABLE|table|INDEX|index|VIEW|view|SCHEMA|schema|DATABASE|database|SEQUENCE|sequence
+          |TRIGGER|trigger|FUNCTION|function|PROCEDURE|procedure|EXTENSION|extension|ROLE|role)\b
+    | \b(?:TRUNCATE|truncate)\s+(?:TABLE|table)\b
+    | \b(?:WHERE|where)\s+[\w."`\[\]{}]+\s*
+        (?:=|<|>|!=|<>|\b(?:LIKE|like|ILIKE|ilike|IN|in|IS|is|BETWEEN|between)\b)
+    | \b(?:ORDER|order|GROUP|group)\s+(?:BY|by)\b
+    | \b(?:VALUES|values)\s*\(
+    | \A\s*WITH\s+(?:RECURSIVE\s+)?\S+\s+AS\b
+    | \A\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|KILL|TRUNCATE|GRANT|REVOKE|VACUUM
+        |ANALYZE|PRAGMA|SET|SHOW|COPY|CALL|EXPLAIN|LOCK|NOTIFY|LISTEN|REFRESH|REINDEX|MERGE
+        |REPLACE|ATTACH|DETACH|SAVEPOINT|COMMENT|DECLARE)\b
+    | \x00SQL\x00
+    """,
+    re.VERBOSE,
+)
+_SQLISH_NAME = re.compile(r"(?i)sql|query|stmt|statement")
+_UPPER_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
+
+
+def looks_like_sql(text: str) -> bool:
+    return _SQL_SHAPE.search(text) is not None
+
+
+# -- sinks ---------------------------------------------------------------------------------------
+GENERIC, SCRIPT, DRIVER, RAW, EXTRA, TEXT, RAWSQL, PSYCOPG, PANDAS, CUSTOM = (
+    "generic", "script", "driver", "raw", "extra", "text", "rawsql", "psycopg", "pandas", "custom",
+)
+_METHOD_SINKS = {
+    # DB-API cursors and connections, SQLAlchemy Connection/Session, aiosqlite
+    "execute": GENERIC,
+    "executemany": GENERIC,
+    "executescript": SCRIPT,
+    "execute_fetchall": GENERIC,
+    "execute_insert": GENERIC,
+    # asyncpg
+    "fetch": GENERIC,
+    "fetchrow": GENERIC,
+    "fetchval": GENERIC,
+    # databases
+    "execute_many": GENERIC,
+    "fetch_all": GENERIC,
+    "fetch_one": GENERIC,
+    "fetch_val": GENERIC,
+    "iterate": GENERIC,
+    # SQLAlchemy, Django
+    "exec_driver_sql": DRIVER,
+    "raw": RAW,
+    "extra": EXTRA,
+}
+# Attribute names that are sinks only when the callee resolves to the library (`sa.text`).
+_QUALIFIED_ATTRS = frozenset({"text", "SQL", "RawSQL", "read_sql", "read_sql_query"})
+_SQL_KEYWORDS = frozenset(
+    {"sql", "query", "statement", "operation", "text", "string", "obj", "raw_query"}
+)
+_DJANGO_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+_EXTRA_KEYWORDS = ("select", "where", "tables", "order_by")
+# Receivers known (through imports) to come from these libraries are SQL connections, cursors or
+# sessions: their methods are sinks whatever the string looks like.
+_DB_ROOTS = frozenset({
+    "sqlite3", "psycopg", "psycopg2", "psycopg_pool", "asyncpg", "aiosqlite", "pymysql", "MySQLdb",
+    "mysql", "aiomysql", "aiopg", "databases", "sqlalchemy", "sqlmodel", "django", "cx_Oracle",
+    "oracledb", "pyodbc", "pymssql", "duckdb", "snowflake", "clickhouse_driver", "trino",
+    "alembic",
+})
+# ... and these are not SQL, whatever the string looks like.
+_NON_SQL_ROOTS = frozenset({
+    "subprocess", "os", "redis", "aioredis", "celery", "asyncio", "concurrent", "pymongo", "motor",
+    "elasticsearch", "neo4j", "graphql", "requests", "httpx", "aiohttp", "boto3", "paramiko",
+    "fabric", "docker", "kombu", "pika",
+})
+_PSYCOPG_SQL = frozenset({"psycopg.sql.SQL", "psycopg2.sql.SQL"})
+_SEQ_MUTATORS = frozenset({"append", "extend", "insert", "add"})
+_STR_METHODS = frozenset({
+    "strip", "lstrip", "rstrip", "upper", "lower", "casefold", "removeprefix", "removesuffix",
+})
+_NUMERIC_CALLS = frozenset(
+    {"int", "float", "len", "bool", "abs", "round", "ord", "hash", "ceil", "floor", "trunc"}
+)
+_NUMERIC_METHODS = frozenset({"ceil", "floor", "trunc", "fabs", "sqrt"})
+# SQLAlchemy's dialect.identifier_preparer.quote(name) and friends
+_QUOTERS = frozenset({"quote", "quote_schema", "quote_identifier", "format_table", "format_column"})
+# ORM metadata that names a table: developer-defined constants
+_TABLE_NAME_ATTRS = frozenset({"__tablename__", "db_table"})
+# Identifier quoting, literal quoting by the driver, and SQL rendered by the library itself.
+_SANITIZERS = frozenset({
+    "quote_name", "quote_ident", "quote_identifier", "quote_table", "quote_column",
+    "escape_identifier", "quote_literal", "escape_literal", "escape_string", "mogrify",
+    "getquoted", "as_string", "compile",
+})
+_SAFE_ANNOTATIONS = frozenset({
+    "int", "float", "bool", "Decimal", "UUID", "date", "datetime", "time", "PositiveInt",
+    "NonNegativeInt", "StrictInt", "conint",
+})
+_NUMERIC_SPEC_END = frozenset("bcdeEfFgGnoxX%")
+_PERCENT = re.compile(
+    r"%(?:\((?P<key>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])"
+)
+_FORMS = {
+    "fstring": "an f-string",
+    "add": "'+' concatenation",
+    "augadd": "'+=' concatenation",
+    "percent": "'%' formatting",
+    "format": "str.format()",
+    "join": "str.join()",
+    "template": "string.Template",
+    "replace": "str.replace()",
+}
+
+
+class _Frame:
+    """A branching statement being walked: its state before, and the states its branches left."""
+
+    __slots__ = ("blocks", "depth", "loop", "outs", "snapshot")
+
+    def __init__(self, depth: int, snapshot: dict[str, _V], blocks: set[int], loop: bool) -> None:
+        self.depth = depth
+        self.snapshot = snapshot
+        self.outs: list[dict[str, _V]] = []
+        self.blocks = blocks
+        self.loop = loop
+
+
+def _terminates(block: cst.BaseSuite) -> bool:
+    body = block.body
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1] if last.body else last
+    return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+
+
+class SqlStringBuilding(Rule):
+    """## What it does
+    Flags SQL text built from non-constant parts (`+`, `+=`, f-strings, `%` formatting,
+    `.format()`, `str.join`, `string.Template`) that reaches a call that runs or wraps SQL.
+
+    The sinks: DB-API `cursor.execute`/`executemany`/`executescript` and `connection.execute`
+    (sqlite3, psycopg, psycopg2, PyMySQL, Django's `connection.cursor()`), SQLAlchemy `text()`,
+    `exec_driver_sql()` and `Session.execute()` with a string, Django `Model.objects.raw()`,
+    `.extra(select=/where=/tables=/order_by=)` and `RawSQL`, asyncpg `execute`/`executemany`/
+    `fetch`/`fetchrow`/`fetchval`, aiosqlite and `databases` (`fetch_all`, `fetch_one`,
+    `fetch_val`, `execute_many`, `iterate`), psycopg `sql.SQL(<built string>)` and pandas
+    `read_sql`/`read_sql_query`.
+
+    The rule follows the string through assignments in the same function (`q = "SELECT ..."`,
+    `q += f" WHERE id = {x}"` inside an `if`, `conditions.append(...)` and
+    `" AND ".join(conditions)`), and reports on the sink call: the message names how the string
+    was built, where, and which value entered it; SARIF carries the building line as a related
+    location.
+
+    Method names shared with non-database code (`execute`, `fetch`, `iterate`, a `raw()` that
+    is not on a Django manager) are sinks when the receiver is known to come from a database
+    library, or else when the string's literal text looks like SQL (`SELECT ... FROM`,
+    `INSERT INTO`, `UPDATE ... SET`, `DELETE FROM`, DDL, `WHERE col =`, `ORDER BY`, ...).
+    `text()`, `RawSQL`, `.objects.raw()`, `.extra()`, `exec_driver_sql()`, `sql.SQL()` and
+    `read_sql()` always take SQL.
+
+    ## Why is this bad?
+    A value pasted into SQL text becomes part of the statement: a quote in a user name, or a
+    crafted `1 OR 1=1`, changes what the query does (SQL injection, CWE-89). Placeholders keep
+    values out of the SQL text: the driver sends them separately, so no value can change the
+    statement. Identifiers (table and column names) cannot be parameters; they must come from an
+    allow-list or be quoted by the driver (`psycopg.sql.Identifier`).
+
+    ## Example
+    ```python
+    from sqlalchemy import text
+
+    def find_user(cursor, email):
+        cursor.execute(f"SELECT id, name FROM users WHERE email = '{email}'")
+
+    def search(session, status, order):
+        query = "SELECT * FROM orders WHERE status = '%s'" % status
+        if order:
+            query += " ORDER BY " + order
+        return session.execute(text(query))
+    ```
+
+    ## Use instead
+    ```python
+    from sqlalchemy import text
+
+    def find_user(cursor, email):
+        cursor.execute("SELECT id, name FROM users WHERE email = %s", (email,))
+
+    ORDER_COLUMNS = {"created": "created_at", "total": "total"}
+
+    def search(session, status, order):
+        query = "SELECT * FROM orders WHERE status = :status"
+        if order in ORDER_COLUMNS:
+            query += " ORDER BY " + ORDER_COLUMNS[order]
+        return session.execute(text(query), {"status": status})
+    ```
+
+    ## Options
+    - `extra-sinks` (list of strings, default `[]`): more calls that take SQL text as their
+      first argument (or `sql=`/`query=`). A bare name (`"run_sql"`, `"query"`) matches a method
+      or function of that name; a dotted name (`"app.db.run_query"`) matches the imported
+      function. They are checked like `cursor.execute`: flagged when the string is built from
+      non-constant parts and its literal text looks like SQL.
+
+    ## What it does not flag
+    - Values passed separately: `cursor.execute("... WHERE id = %s", (user_id,))`,
+      `text("... :id")` with bound parameters, placeholders only (`%s`, `?`, `:name`, `$1`),
+      including placeholder lists (`", ".join(["%s"] * len(ids))`, `", ".join("?" for _ in ids)`).
+    - Text built only from constants: literals, module-level names assigned once to a literal,
+      UPPER_CASE names and attributes (`TABLE`, `settings.TABLE_NAME`, imported constants),
+      class attributes assigned a literal in the class body and never reassigned through `self`,
+      ORM table names (`Model.__tablename__`, `Model._meta.db_table`), and loop variables over
+      a literal list or dict of constants (`for table in ("a", "b"):`,
+      `for table, key in TABLES.items():`).
+    - Values that cannot carry SQL: numbers (numeric literals, `int()`, `len()`, `float()`,
+      `math.ceil()`, arithmetic with a number, `range()`/`enumerate()` counters), `%d`/`{:d}`
+      numeric formatting, and parameters annotated `int`, `float`, `bool`, `Decimal`, `UUID`,
+      `date` or `datetime`.
+    - Values quoted for SQL: identifier quoting (`connection.ops.quote_name`, `quote_ident`,
+      `dialect.identifier_preparer.quote`), driver quoting (`cursor.mogrify`, `getquoted`,
+      `escape_string`, psycopg `as_string`), SQL rendered by SQLAlchemy (`stmt.compile(...)`),
+      and quotes doubled by hand (`value.replace("'", "''")`).
+    - psycopg composition (`sql.SQL("SELECT {} FROM t").format(sql.Identifier(name))`),
+      SQLAlchemy Core expressions and the Django ORM: no SQL text is built.
+    - A string built for something other than a sink: log and error messages such as
+      `f"Selected {n} rows from {table}"` stay quiet.
+    - Methods named like a sink on objects of unknown type when the text does not look like SQL
+      (`self.execute(f"ls {path}")`, a test client's `self.fetch(f"/users/{id}")`), and calls on
+      objects known to come from redis, subprocess, HTTP clients, MongoDB, Elasticsearch or
+      neo4j. `redis.execute_command`, `subprocess.run` and `os.system` are not sinks.
+    - Strings built in another function or stored on `self`: the rule follows local names
+      within one function only, so `cursor.execute(query)` with `query` a parameter is quiet.
+      A parameter or a call result that enters a string built here is a non-constant part,
+      though: `cursor.execute("SELECT * FROM t WHERE " + where)` is flagged, and so is a
+      fragment returned by a helper (`where, params = build_filter(f)`) pasted into the query.
+    - `pandas.read_sql_table` (it takes a table name, not SQL).
+
+    ## References
+    - [CWE-89: SQL Injection](https://cwe.mitre.org/data/definitions/89.html)
+    - [OWASP SQL Injection Prevention Cheat Sheet](https://cheatsheetseries.owasp.org/cheatsheets/SQL_Injection_Prevention_Cheat_Sheet.html)
+    - [psycopg: Passing parameters to SQL queries](https://www.psycopg.org/psycopg3/docs/basic/params.html)
+    - [psycopg: sql module, composing SQL](https://www.psycopg.org/psycopg3/docs/api/sql.html)
+    - [SQLAlchemy: textual SQL and bound parameters](https://docs.sqlalchemy.org/en/20/core/sqlelement.html#sqlalchemy.sql.expression.text)
+    - [Django: performing raw SQL queries](https://docs.djangoproject.com/en/stable/topics/db/sql/)
+    """
+
+    code = "ARC301"
+    name = "sql-string-building"
+    severity = Severity.ERROR
+    cwe = 89
+    tags = ("security", "sql")
+    # GitHub's scale, as CodeQL rates its py/sql-injection query: remote, low complexity,
+    # read/write access to the database.
+    security_severity = 8.8
+    Options = SqlStringBuildingOptions
+    # Every sink's call text (a sink is always called, so its name is followed by "("), and the
+    # imports that make `text()` a sink.
+    triggers = (
+        "execute", "exec_driver_sql", "fetch(", "fetchrow", "fetchval", "fetch_all", "fetch_one",
+        "fetch_val", "iterate(", "raw(", "extra(", "RawSQL", "read_sql", "SQL(", "sqlalchemy",
+        "sqlmodel",
+    )
+
+    @classmethod
+    def triggers_for(cls, options: SqlStringBuildingOptions) -> tuple[str, ...]:
+        return cls.triggers + tuple(sink.rsplit(".", 1)[-1] for sink in options.extra_sinks)
+
+    VALID: ClassVar = [
+        # values passed as parameters
+        """
+        def find(cursor, user_id):
+            cursor.execute("SELECT * FROM users WHERE id = %s", (user_id,))
+        """,
+        # literals and module-level constants only
+        """
+        TABLE = "users"
+        columns = "id, name"
+
+        def all_users(cursor):
+            cursor.execute("SELECT " + columns + " FROM " + TABLE + " WHERE active")
+        """,
+        # placeholder list for IN (...)
+        """
+        def by_ids(cursor, ids):
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(f"SELECT * FROM users WHERE id IN ({marks})", ids)
+        """,
+        # asyncpg numbered placeholders
+        """
+        async def update(conn, fields):
+            sets = ", ".join(f"${i}" for i in range(1, len(fields) + 1))
+            await conn.execute(f"UPDATE items SET ({sets}) WHERE TRUE", *fields)
+        """,
+        # conditions appended as constants
+        """
+        def search(cursor, name, email):
+            conditions, params = [], []
+            conditions = []
+            if name:
+                conditions.append("name = %s")
+                params.append(name)
+            if email:
+                conditions.append("email = %s")
+                params.append(email)
+            sql = "SELECT * FROM users WHERE " + " AND ".join(conditions)
+            cursor.execute(sql, params)
+        """,
+        # psycopg composition
+        """
+        from psycopg import sql
+
+        def count(conn, table):
+            query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            conn.execute(query)
+        """,
+        # SQLAlchemy text() with bind parameters, and Core
+        """
+        from sqlalchemy import select, text
+
+        def load(session, user_id, User):
+            session.execute(text("SELECT * FROM users WHERE id = :id"), {"id": user_id})
+            session.execute(select(User).where(User.id == user_id))
+        """,
+        # prose never reaches a sink
+        """
+        import logging
+
+        def report(cursor, n, table):
+            msg = f"Selected {n} rows from {table}"
+            logging.info(msg)
+            cursor.execute("SELECT 1")
+        """,
+        # a numeric value cannot change the statement
+        """
+        def page(cursor, limit: int, offset: int):
+            cursor.execute(f"SELECT * FROM logs ORDER BY id LIMIT {limit} OFFSET {offset}")
+            cursor.execute("SELECT * FROM logs LIMIT %d" % int(limit))
+        """,
+        # reassignment to a constant clears the built string
+        """
+        def reset(cursor, name):
+            query = f"DELETE FROM users WHERE name = '{name}'"
+            query = "DELETE FROM users WHERE name = %s"
+            cursor.execute(query, (name,))
+        """,
+        # execute on something that is not SQL
+        """
+        import subprocess
+
+        class Runner:
+            def execute(self, cmd):
+                return subprocess.run(cmd, shell=False)
+
+            def ls(self, path):
+                self.execute(f"ls -la {path}")
+        """,
+        # loop over a literal list of tables
+        """
+        def truncate_all(cursor):
+            for table in ("sessions", "tokens"):
+                cursor.execute(f"DELETE FROM {table} WHERE expired")
+        """,
+        # built only in a branch that returns
+        """
+        def fetch(cursor, raw):
+            query = "SELECT * FROM t"
+            if raw:
+                query = f"SELECT * FROM t WHERE x = {raw}"
+                return None
+            cursor.execute(query)
+        """,
+        # Django ORM and a parameterised raw()
+        """
+        def active(User, name):
+            User.objects.filter(name=name)
+            return User.objects.raw("SELECT * FROM auth_user WHERE name = %s", [name])
+        """,
+        # separate functions do not leak
+        """
+        def build(x):
+            q = f"SELECT * FROM t WHERE a = {x}"
+            return q
+
+        def run(cursor):
+            q = "SELECT * FROM t"
+            cursor.execute(q)
+        """,
+    ]
+    INVALID: ClassVar = [
+        Invalid(
+            """
+            def find(cursor, email):
+                cursor.execute(f"SELECT id FROM users WHERE email = '{email}'")
+            """,
+            line=3,
+            message="built with an f-string from 'email'",
+        ),
+        Invalid(
+            """
+            def find(cursor, user_id):
+                query = "SELECT * FROM users WHERE id = " + user_id
+                cursor.execute(query)
+            """,
+            line=4,
+            message="'+' concatenation from 'user_id' (line 3)",
+        ),
+        Invalid(
+            """
+            def search(cur, x):
+                q = "SELECT * FROM items"
+                if x:
+                    q += f" WHERE a = {x}"
+                cur.execute(q)
+            """,
+            line=6,
+            message="f-string from 'x' (line 5)",
+        ),
+        Invalid(
+            """
+            def find(cursor, name):
+                cursor.execute("SELECT * FROM users WHERE name = '%s'" % (name,))
+            """,
+            line=3,
+            message="'%' formatting from 'name'",
+        ),
+        Invalid(
+            """
+            def find(cursor, table, key):
+                cursor.executemany("INSERT INTO {} VALUES (%s)".format(table), key)
+            """,
+            line=3,
+            message="str.format() from 'table'",
+        ),
+        Invalid(
+            """
+            def select(cursor, columns):
+                cursor.execute("SELECT " + ", ".join(columns) + " FROM users")
+            """,
+            line=3,
+            message="str.join() from 'columns'",
+        ),
+        Invalid(
+            """
+            from string import Template
+
+            def find(cursor, name):
+                sql = Template("SELECT * FROM users WHERE name = '$name'").substitute(name=name)
+                cursor.execute(sql)
+            """,
+            line=6,
+            message="string.Template from 'name'",
+        ),
+        Invalid(
+            """
+            from sqlalchemy import text
+
+            def find(session, name):
+                return session.execute(text(f"SELECT * FROM users WHERE name = '{name}'"))
+            """,
+            line=5,
+            message="SQL passed to text()",
+        ),
+        Invalid(
+            """
+            def drop(engine, table):
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("DROP TABLE " + table)
+            """,
+            line=4,
+            message="exec_driver_sql()",
+        ),
+        Invalid(
+            """
+            def by_name(User, name):
+                return User.objects.raw(f"SELECT * FROM auth_user WHERE name = '{name}'")
+            """,
+            line=3,
+            message="User.objects.raw()",
+        ),
+        Invalid(
+            """
+            def ordered(qs, col):
+                return qs.extra(where=[f"{col} > 0"])
+            """,
+            line=3,
+            message="from 'col'",
+        ),
+        Invalid(
+            """
+            from django.db.models.expressions import RawSQL
+
+            def annotate(qs, field):
+                return qs.annotate(val=RawSQL("SELECT %s FROM t" % field, ()))
+            """,
+            line=5,
+            message="RawSQL()",
+        ),
+        Invalid(
+            """
+            from django.db import connection
+
+            def delete(pk):
+                with connection.cursor() as cursor:
+                    cursor.execute("DELETE FROM app_item WHERE id = " + str(pk))
+            """,
+            line=6,
+            message="from 'pk'",
+        ),
+        Invalid(
+            """
+            async def get(pool, email):
+                async with pool.acquire() as conn:
+                    return await conn.fetchrow(f"SELECT * FROM users WHERE email = '{email}'")
+            """,
+            line=4,
+            message="conn.fetchrow()",
+        ),
+        Invalid(
+            """
+            async def get(database, email):
+                return await database.fetch_all(query=f"SELECT * FROM users WHERE email = '{email}'")
+            """,
+            line=3,
+            message="database.fetch_all()",
+        ),
+        Invalid(
+            """
+            from psycopg2 import sql
+
+            def count(conn, table):
+                conn.cursor().execute(sql.SQL(f"SELECT count(*) FROM {table}"))
+            """,
+            line=5,
+            message="sql.SQL()",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+
+            def frame(engine, day):
+                return pd.read_sql("SELECT * FROM events WHERE day = '%s'" % day, engine)
+            """,
+            line=5,
+            message="pd.read_sql()",
+        ),
+        Invalid(
+            """
+            import sqlite3
+
+            def run(script):
+                conn = sqlite3.connect("app.db")
+                conn.executescript("BEGIN; " + script + "; COMMIT;")
+            """,
+            line=6,
+            message="from 'script'",
+        ),
+        Invalid(
+            """
+            def run(db, name):
+                db.run_sql(f"SELECT * FROM users WHERE name = '{name}'")
+            """,
+            line=3,
+            message="db.run_sql()",
+            options={"extra-sinks": ["run_sql"]},
+        ),
+    ]
+
+    def __init__(self, ctx: FileContext, options: SqlStringBuildingOptions) -> None:
+        super().__init__(ctx, options)
+        self._scopes: list[dict[str, _V]] = [{}]
+        self._comp: list[dict[str, _V]] = []
+        self._frames: list[_Frame] = []
+        self._class_consts: dict[int, dict[str, _V]] = {}
+        extra = options.extra_sinks
+        self._extra_names = frozenset(s for s in extra if "." not in s)
+        self._extra_qualified = frozenset(s for s in extra if "." in s)
+        self._consts: dict[str, _V] = {}
+        self._scan_module_constants()
+
+    # -- module and class constants ------------------------------------------------------------
+    def _scan_module_constants(self) -> None:
+        counts: dict[str, int] = {}
+        values: dict[str, cst.BaseExpression] = {}
+        order: list[str] = []
+        for small in iter_statements(self.ctx.module):
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+                value: cst.BaseExpression | None = small.value
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                targets = [small.target]
+                value = small.value if isinstance(small, cst.AnnAssign) else None
+            else:
+                continue
+            for target in targets:
+                for name in _target_names(target):
+                    counts[name] = counts.get(name, 0) + 1
+                    if isinstance(target, cst.Name) and value is not None:
+                        values[name] = value
+                        order.append(name)
+        for name in order:
+            if counts[name] != 1:
+                continue
+            v = self._eval(values[name])
+            if v.kind == CONST or v.kind == TEMPLATE or (v.kind == SEQ and not _is_nonconst(v)):
+                self._consts[name] = v
+
+    def _class_constant(self, attr: str) -> _V | None:
+        if not self.ctx.classes:
+            return None
+        cls = self.ctx.classes[-1]
+        table = self._class_consts.get(id(cls))
+        if table is None:
+            self._class_consts[id(cls)] = {}  # a reference to self.x inside the scan: unknown
+            table = self._class_consts[id(cls)] = self._scan_class(cls)
+        return table.get(attr)
+
+    def _scan_class(self, cls: cst.ClassDef) -> dict[str, _V]:
+        found: dict[str, _V] = {}
+        reassigned: set[str] = set()
+        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        target = small.targets[0].target
+                        value: cst.BaseExpression | None = small.value
+                    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                        target, value = small.target, small.value
+                    else:
+                        continue
+                    if isinstance(target, cst.Name) and value is not None:
+                        if target.value in found:
+                            reassigned.add(target.value)
+                        v = self._eval_in_scope(value)
+                        if v.kind == CONST:
+                            found[target.value] = v
+            elif isinstance(stmt, cst.FunctionDef):
+                for small in iter_statements(stmt.body):
+                    targets: list[cst.BaseExpression] = []
+                    if isinstance(small, cst.Assign):
+                        targets = [t.target for t in small.targets]
+                    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                        targets = [small.target]
+                    for t in targets:
+                        if (
+                            isinstance(t, cst.Attribute)
+                            and isinstance(t.value, cst.Name)
+                            and t.value.value in ("self", "cls")
+                        ):
+                            reassigned.add(t.attr.value)
+        return {k: v for k, v in found.items() if k not in reassigned}
+
+    def _eval_in_scope(self, expr: cst.BaseExpression) -> _V:
+        """Evaluate with module constants only (for class bodies scanned from a method)."""
+        saved_scopes, saved_comp = self._scopes, self._comp
+        self._scopes, self._comp = [{}], []
+        try:
+            return self._eval(expr)
+        finally:
+            self._scopes, self._comp = saved_scopes, saved_comp
+
+    # -- scopes and branches ---------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        scope: dict[str, _V] = {}
+        params = node.params
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+            name = p.name.value
+            if _safe_annotation(p.annotation):
+                scope[name] = _NUMBER
+            elif name in self._consts or _UPPER_NAME.fullmatch(name):
+                scope[name] = _UNKNOWN_V
+        self._scopes.append(scope)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scopes.append({})
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scopes.pop()
+
+    def _push_frame(self, blocks: set[int], loop: bool) -> None:
+        depth = len(self._scopes) - 1
+        self._frames.append(_Frame(depth, dict(self._scopes[depth]), blocks, loop))
+
+    def visit_If(self, node: cst.If) -> None:
+        blocks = {id(node.body)}
+        if isinstance(node.orelse, cst.Else):
+            blocks.add(id(node.orelse.body))
+        self._push_frame(blocks, loop=False)
+
+    def leave_If(self, node: cst.If) -> None:
+        frame = self._frames.pop()
+        states = list(frame.outs)
+        if not isinstance(node.orelse, cst.Else):
+            states.append(self._scopes[frame.depth])
+        self._scopes[frame.depth] = _join_states(states) if states else dict(frame.snapshot)
+
+    def visit_Match(self, node: cst.Match) -> None:
+        self._push_frame({id(case.body) for case in node.cases}, loop=False)
+
+    def leave_Match(self, node: cst.Match) -> None:
+        frame = self._frames.pop()
+        self._scopes[frame.depth] = _join_states([*frame.outs, self._scopes[frame.depth]])
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_loop_target(node.target, node.iter)
+        self._push_frame({id(node.body)}, loop=True)
+
+    def leave_For(self, node: cst.For) -> None:
+        self._frames.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._push_frame({id(node.body)}, loop=True)
+
+    def leave_While(self, node: cst.While) -> None:
+        self._frames.pop()
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._push_frame({id(node.body)}, loop=True)
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self._bind(node.name.name.value, _UNKNOWN_V)
+
+    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._frames.pop()
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._push_frame({id(node.body)}, loop=True)
+
+    def leave_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._frames.pop()
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._block_end(node)
+
+    def leave_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._block_end(node)
+
+    def _block_end(self, block: cst.BaseSuite) -> None:
+        if not self._frames or id(block) not in self._frames[-1].blocks:
+            return
+        frame = self._frames[-1]
+        current = self._scopes[frame.depth]
+        if frame.loop:  # the body may not run at all
+            self._scopes[frame.depth] = _join_states([current, frame.snapshot])
+            return
+        if not _terminates(block):
+            frame.outs.append(current)
+        self._scopes[frame.depth] = dict(frame.snapshot)
+
+    # -- bindings --------------------------------------------------------------------------------
+    def _bind(self, name: str, v: _V) -> None:
+        scope = self._scopes[-1]
+        if v.kind == UNKNOWN:
+            if name in scope or name in self._consts or _UPPER_NAME.fullmatch(name):
+                scope[name] = _UNKNOWN_V
+            return
+        scope[name] = v
+
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(target.value, self._eval(value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            if (
+                isinstance(value, (cst.Tuple, cst.List))
+                and len(value.elements) == len(elements)
+                and not any(isinstance(e, cst.StarredElement) for e in (*elements, *value.elements))
+            ):
+                for t, v in zip(elements, value.elements):
+                    self._bind_target(t.value, v.value)
+            else:
+                for name in _target_names(target):
+                    self._bind(name, _UNKNOWN_V)
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, node.value)
+
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node.value)
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        target = node.target
+        if not isinstance(target, cst.Name):
+            return
+        old = self._lookup(target)
+        op = node.operator
+        if isinstance(op, cst.AddAssign):
+            right = self._eval(node.value)
+            if old.kind == SEQ or right.kind == SEQ:
+                base = old.elem if old.kind == SEQ else _unknown(target)
+                added = right.elem if right.kind == SEQ else _unknown(node.value)
+                new = _V(SEQ, elem=_union(base, added), node=old.node or target)
+            else:
+                if not (old.is_str and old.kind != UNKNOWN) and not right.is_str:
+                    new = _NUMBER if old.kind == right.kind == CONST else _UNKNOWN_V
+                elif right.kind == UNKNOWN and old.kind == UNKNOWN:
+                    new = _UNKNOWN_V
+                else:
+                    new = _combine([old, right], _FORMS["augadd"], node)
+        elif isinstance(op, cst.ModuloAssign) and old.kind in (CONST, BUILT) and old.is_str:
+            new = self._percent(node, old, node.value)
+        else:
+            right = self._eval(node.value)
+            both_const = old.kind == CONST and right.kind == CONST
+            new = _NUMBER if both_const and not old.is_str else _UNKNOWN_V
+        self._bind(target.value, new)
+
+    def _bind_loop_target(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        for name, value in self._iteration(target, iterable):
+            self._bind(name, value)
+
+    def _iteration(
+        self, target: cst.BaseExpression, iterable: cst.BaseExpression
+    ) -> list[tuple[str, _V]]:
+        """What loop variables hold: numbers over range() and enumerate() counters, the elements
+        of a sequence whose elements are known (constants, or strings built here), else unknown."""
+        names = _target_names(target)
+        if not names:
+            return []
+        if isinstance(iterable, cst.Call) and iterable.args:
+            func = iterable.func
+            fname = func.value if isinstance(func, cst.Name) else ""
+            if fname == "range":
+                return [(name, _NUMBER) for name in names]
+            if fname == "enumerate" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                first, second = (e.value for e in target.elements)
+                pairs = [(n, _NUMBER) for n in _target_names(first)]
+                elem = self._elements(iterable.args[0].value)
+                value = elem if elem.kind in (CONST, BUILT) else _UNKNOWN_V
+                return pairs + [(n, value) for n in _target_names(second)]
+        if (
+            isinstance(iterable, cst.Call)
+            and not iterable.args
+            and isinstance(iterable.func, cst.Attribute)
+            and iterable.func.attr.value in ("items", "keys", "values")
+        ):
+            mapping = self._eval(iterable.func.value)  # a constant dict
+            value = mapping if mapping.kind == CONST else _UNKNOWN_V
+            return [(name, value) for name in names]
+        elem = self._elements(iterable)
+        value = elem if elem.kind in (CONST, BUILT) else _UNKNOWN_V
+        return [(name, value) for name in names]
+
+    def _push_comprehension(self, comp: cst.CompFor | None) -> None:
+        scope: dict[str, _V] = {}
+        self._comp.append(scope)
+        while comp is not None:
+            for name, value in self._iteration(comp.target, comp.iter):
+                scope[name] = value
+            comp = comp.inner_for_in
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._push_comprehension(node.for_in)
+
+    def leave_ListComp(self, node: cst.ListComp) -> None:
+        self._comp.pop()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._push_comprehension(node.for_in)
+
+    def leave_SetComp(self, node: cst.SetComp) -> None:
+        self._comp.pop()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._push_comprehension(node.for_in)
+
+    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._comp.pop()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._push_comprehension(node.for_in)
+
+    def leave_DictComp(self, node: cst.DictComp) -> None:
+        self._comp.pop()
+
+    # -- evaluation ------------------------------------------------------------------------------
+    def _lookup(self, node: cst.Name) -> _V:
+        name = node.value
+        for comp in reversed(self._comp):
+            if name in comp:
+                v = comp[name]
+                return _unknown(node) if v.kind == UNKNOWN else v
+        v = self._scopes[-1].get(name)
+        if v is not None:
+            if v.kind == UNKNOWN:
+                return _unknown(node)
+            if v.kind == SEQ and v.node is None:
+                return _V(SEQ, elem=v.elem, node=node)
+            return v
+        v = self._consts.get(name)
+        if v is not None:
+            return v
+        if name in ("None", "True", "False"):
+            return _NUMBER
+        if _UPPER_NAME.fullmatch(name):
+            return _hinted_const(name)
+        return _unknown(node)
+
+    def _elements(self, expr: cst.BaseExpression) -> _V:
+        """Summary of the elements an iterable yields (CONST "" for an empty one)."""
+        v = self._eval(expr)
+        if v.kind == SEQ:
+            if v.elem is None:
+                return _V(CONST, "")
+            if v.elem.kind == UNKNOWN and v.elem.node is None:
+                return _unknown(expr)
+            return v.elem
+        if v.kind == UNKNOWN:
+            return _unknown(v.node or expr)
+        return v
+
+    def _eval(self, e: cst.BaseExpression) -> _V:
+        t = type(e)
+        if t is cst.SimpleString:
+            return _V(CONST, e.raw_value)  # type: ignore[attr-defined]
+        if t is cst.Name:
+            return self._lookup(e)  # type: ignore[arg-type]
+        if t is cst.FormattedString:
+            return self._fstring(e)  # type: ignore[arg-type]
+        if t is cst.ConcatenatedString:
+            return _combine([self._eval(e.left), self._eval(e.right)], _FORMS["fstring"], e)  # type: ignore[attr-defined]
+        if t is cst.BinaryOperation:
+            return self._binary(e)  # type: ignore[arg-type]
+        if t is cst.Call:
+            return self._call(e)  # type: ignore[arg-type]
+        if t is cst.Attribute:
+            return self._attribute(e)  # type: ignore[arg-type]
+        if t is cst.Integer or t is cst.Float or t is cst.Imaginary:
+            return _NUMBER
+        if t is cst.IfExp:
+            return _merge(self._eval(e.body), self._eval(e.orelse))  # type: ignore[attr-defined]
+        if t is cst.List or t is cst.Tuple or t is cst.Set:
+            elem: _V | None = None
+            for el in e.elements:  # type: ignore[attr-defined]
+                if isinstance(el, cst.StarredElement):
+                    part = self._elements(el.value)
+                else:
+                    part = self._eval(el.value)
+                elem = _union(elem, part)
+            return _V(SEQ, elem=elem, node=e)
+        if t is cst.ListComp or t is cst.GeneratorExp or t is cst.SetComp:
+            return self._comprehension(e)  # type: ignore[arg-type]
+        if t is cst.Dict:
+            elem = None
+            for el in e.elements:  # type: ignore[attr-defined]
+                if isinstance(el, cst.DictElement):  # keys are written in code: constants
+                    elem = _union(elem, self._eval(el.value))
+                else:
+                    elem = _union(elem, _unknown(el.value))
+            if elem is None or elem.kind == CONST:
+                return _V(CONST, elem.text if elem else "")
+            return _unknown(e)
+        if t is cst.Subscript:
+            base = self._eval(e.value)  # type: ignore[attr-defined]
+            if base.kind == CONST:
+                return base if base.is_str else _OPAQUE_CONST
+            if base.kind == SEQ and base.elem is not None and base.elem.kind == CONST:
+                return base.elem
+            return _unknown(e)
+        if t is cst.BooleanOperation:
+            return _merge(self._eval(e.left), self._eval(e.right))  # type: ignore[attr-defined]
+        if t is cst.Comparison:
+            return _NUMBER
+        if t is cst.UnaryOperation:
+            inner = self._eval(e.expression)  # type: ignore[attr-defined]
+            return _NUMBER if inner.kind == CONST else _unknown(e)
+        return _unknown(e)
+
+    def _fstring(self, e: cst.FormattedString) -> _V:
+        parts: list[_V] = []
+        for part in e.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(_V(CONST, part.value))
+                continue
+            assert isinstance(part, cst.FormattedStringExpression)
+            if part.format_spec and _numeric_spec(part.format_spec) and part.conversion is None:
+                parts.append(_V(CONST, "{}"))
+                continue
+            v = self._eval(part.expression)
+            parts.append(v if v.kind != CONST or v.is_str else _V(CONST, "0"))
+        return _combine(parts, _FORMS["fstring"], e)
+
+    def _binary(self, e: cst.BinaryOperation) -> _V:
+        op = e.operator
+        if isinstance(op, cst.Add):
+            # flatten a + b + c (left-nested) without recursing once per term
+            operands: list[cst.BaseExpression] = []
+            node: cst.BaseExpression = e
+            while isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+                operands.append(node.right)
+                node = node.left
+            operands.append(node)
+            operands.reverse()
+            values = [self._eval(x) for x in operands]
+            if not any(v.is_str and v.kind in (CONST, BUILT) for v in values):
+                if all(v.kind == CONST for v in values):
+                    return _NUMBER
+                if any(v.kind == SEQ for v in values):
+                    elem: _V | None = None
+                    for v in values:
+                        elem = _union(elem, v.elem if v.kind == SEQ else _unknown(v.node))
+                    return _V(SEQ, elem=elem, node=e)
+                return _unknown(e)
+            return _combine(values, _FORMS["add"], e)
+        if isinstance(op, cst.Modulo):
+            left = self._eval(e.left)
+            if left.kind in (CONST, BUILT) and left.is_str:
+                return self._percent(e, left, e.right)
+            right = self._eval(e.right)
+            return _NUMBER if left.kind == CONST and right.kind == CONST else _unknown(e)
+        left = self._eval(e.left)
+        right = self._eval(e.right)
+        if isinstance(op, cst.Multiply):
+            for a in (left, right):
+                if a.kind == CONST and a.is_str:
+                    return a  # "?" * n
+                if a.kind == SEQ:
+                    return a  # ["%s"] * n
+        if left.kind == CONST and right.kind == CONST:
+            return _NUMBER
+        if (left is _NUMBER or right is _NUMBER) and not isinstance(op, (cst.BitOr, cst.BitAnd)):
+            return _NUMBER  # arithmetic with a number yields a number (seconds * 1000)
+        return _unknown(e)
+
+    def _percent(self, node: cst.CSTNode, left: _V, right: cst.BaseExpression) -> _V:
+        if left.kind == BUILT:
+            return left
+        form = _FORMS["percent"]
+        if left.known:
+            convs = [
+                (m.group("key"), m.group("type"))
+                for m in _PERCENT.finditer(left.text)
+                if m.group("type") != "%"
+            ]
+            if not any(t in "rsa" for _, t in convs):
+                return left  # only numeric conversions, or none
+            exprs: list[cst.BaseExpression]
+            if (
+                isinstance(right, cst.Tuple)
+                and len(right.elements) == len(convs)
+                and not any(isinstance(el, cst.StarredElement) for el in right.elements)
+            ):
+                exprs = [el.value for el, (_, t) in zip(right.elements, convs) if t in "rsa"]
+            elif isinstance(right, cst.Dict) and all(k for k, _ in convs):
+                mapping = {
+                    el.key.raw_value: el.value
+                    for el in right.elements
+                    if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)
+                }
+                exprs = [mapping[k] for k, t in convs if t in "rsa" and k in mapping]
+                if len(mapping) != len(right.elements):
+                    exprs.append(right)
+            else:
+                exprs = [right]
+        else:
+            exprs = [right]
+        for x in exprs:
+            v = self._eval(x)
+            if v.kind == BUILT:
+                return v.retext(left.text + v.text)
+            if _is_nonconst(v):
+                entered = v.node or x
+                if v.kind == SEQ and v.elem is not None and v.elem.node is not None:
+                    entered = v.elem.node
+                return _V(BUILT, left.text, form=form, node=node, entered=entered)
+        return _V(CONST, left.text, known=left.known)
+
+    def _attribute(self, e: cst.Attribute) -> _V:
+        attr = e.attr.value
+        if _UPPER_NAME.fullmatch(attr):
+            return _hinted_const(attr)
+        if attr in _TABLE_NAME_ATTRS:
+            return _OPAQUE_CONST
+        value = e.value
+        if (
+            attr in ("value", "name")
+            and isinstance(value, cst.Attribute)
+            and _UPPER_NAME.fullmatch(value.attr.value)
+        ):
+            return _OPAQUE_CONST  # Status.ACTIVE.value
+        if isinstance(value, cst.Name) and value.value in ("self", "cls"):
+            v = self._class_constant(attr)
+            if v is not None:
+                return v
+        return _unknown(e)
+
+    def _comprehension(self, e: cst.ListComp | cst.GeneratorExp | cst.SetComp) -> _V:
+        self._push_comprehension(e.for_in)
+        try:
+            elem = self._eval(e.elt)
+        finally:
+            self._comp.pop()
+        return _V(SEQ, elem=elem, node=e)
+
+    def _call(self, e: cst.Call) -> _V:
+        func = e.func
+        if isinstance(func, cst.Attribute):
+            attr = func.attr.value
+            if attr in ("format", "format_map"):
+                return self._format(e, self._eval(func.value))
+            if attr == "join":
+                sep = self._eval(func.value)
+                if sep.kind != CONST or not sep.is_str or not e.args:
+                    return _unknown(e)
+                elem = self._elements(e.args[0].value)
+                if elem.kind == CONST:
+                    return _V(CONST, elem.text, known=elem.known)
+                if elem.kind == BUILT:
+                    return elem
+                return _V(BUILT, "{}", form=_FORMS["join"], node=e, entered=elem.node or e.args[0].value)
+            if attr in ("substitute", "safe_substitute"):
+                return self._substitute(e, self._eval(func.value))
+            if attr in _STR_METHODS:
+                recv = self._eval(func.value)
+                return recv if recv.kind in (CONST, BUILT) and recv.is_str else _unknown(e)
+            if attr == "replace":
+                if e.args and _escapes_quotes(e.args[0].value):
+                    return _OPAQUE_CONST  # value.replace("'", "''"): escaped by hand
+                recv = self._eval(func.value)
+                if recv.kind == BUILT:
+                    return recv
+                if recv.kind != CONST or not recv.is_str:
+                    return _unknown(e)
+                for arg in e.args[1:2]:
+                    v = self._eval(arg.value)
+                    if v.kind == BUILT:
+                        return v.retext(recv.text)
+                    if _is_nonconst(v):
+                        return _V(BUILT, recv.text, form=_FORMS["replace"], node=e, entered=v.node or arg.value)
+                return recv
+            if attr in _SANITIZERS or attr in _QUOTERS and _is_preparer(func.value):
+                return _OPAQUE_CONST
+            if attr in _NUMERIC_METHODS and self.ctx.names.qualify(func.value) == "math":
+                return _NUMBER
+            if attr in ("dedent", "cleandoc") and e.args:
+                return self._eval(e.args[0].value)
+            if attr == "Template" and self.ctx.names.qualify(func) == "string.Template":
+                return self._template(e)
+            return _unknown(e)
+        if isinstance(func, cst.Name):
+            name = func.value
+            if name in _NUMERIC_CALLS:
+                return _NUMBER
+            if name in ("max", "min") and any(self._eval(a.value) is _NUMBER for a in e.args):
+                return _NUMBER
+            if name == "str" and len(e.args) == 1:
+                v = self._eval(e.args[0].value)
+                if v.kind == CONST:
+                    return _V(CONST, v.text, known=v.known)
+                return v if v.kind == BUILT else _unknown(v.node or e)
+            if name in _SANITIZERS:
+                return _OPAQUE_CONST
+            if name in ("dedent", "cleandoc") and e.args:
+                return self._eval(e.args[0].value)
+            if name == "Template" and self.ctx.names.qualify(func) == "string.Template":
+                return self._template(e)
+        return _unknown(e)
+
+    def _template(self, e: cst.Call) -> _V:
+        if not e.args:
+            return _unknown(e)
+        v = self._eval(e.args[0].value)
+        if v.kind == CONST:
+            return _V(TEMPLATE, v.text, known=v.known)
+        return _unknown(e)
+
+    def _substitute(self, e: cst.Call, recv: _V) -> _V:
+        if recv.kind != TEMPLATE:
+            return _unknown(e)
+        for arg in e.args:
+            if arg.keyword is None and arg.star == "" and isinstance(arg.value, cst.Dict):
+                values = [el.value for el in arg.value.elements]
+            else:
+                values = [arg.value]
+            for x in values:
+                v = self._eval(x)
+                if v.kind == BUILT:
+                    return v.retext(recv.text)
+                if _is_nonconst(v):
+                    return _V(BUILT, recv.text, form=_FORMS["template"], node=e, entered=v.node or x)
+        return _V(CONST, recv.text, known=recv.known)
+
+    def _format(self, e: cst.Call, recv: _V) -> _V:
+        if recv.kind == BUILT:
+            return recv
+        if recv.kind != CONST or not recv.is_str:
+            return _unknown(e)
+        used: set[int | str] | None = None  # fields formatted as text; None: any
+        if recv.known:
+            used = set()
+            auto = 0
+            try:
+                for _, field, spec, conv in string.Formatter().parse(recv.text):
+                    if field is None:
+                        continue
+                    base = re.split(r"[.\[]", field, maxsplit=1)[0]
+                    key: int | str
+                    if base == "":
+                        key, auto = auto, auto + 1
+                    elif base.isdigit():
+                        key = int(base)
+                    else:
+                        key = base
+                    if not (spec and spec[-1] in _NUMERIC_SPEC_END and not conv):
+                        used.add(key)
+            except ValueError:
+                used = None
+        position = 0
+        for arg in e.args:
+            if arg.star:
+                check = used is None or bool(used)
+            elif arg.keyword is not None:
+                check = used is None or arg.keyword.value in used
+            else:
+                check = used is None or position in used
+                position += 1
+            if not check:
+                continue
+            v = self._eval(arg.value)
+            if v.kind == BUILT:
+                return v.retext(recv.text)
+            if _is_nonconst(v):
+                return _V(BUILT, recv.text, form=_FORMS["format"], node=e, entered=v.node or arg.value)
+        return _V(CONST, recv.text, known=recv.known)
+
+    # -- sinks -----------------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        kind: str | None = None
+        if type(func) is cst.Attribute:
+            attr = func.attr.value
+            if attr in _SEQ_MUTATORS and self._mutate(func, attr, node):
+                return
+            kind = _METHOD_SINKS.get(attr)
+            if kind is None:
+                if attr in self._extra_names:
+                    kind = CUSTOM
+                elif attr in _QUALIFIED_ATTRS or self._extra_qualified:
+                    kind = self._qualified_kind(func)
+            elif (
+                kind == RAW
+                and isinstance(func.value, cst.Attribute)
+                and func.value.attr.value in _DJANGO_MANAGERS
+            ):
+                kind = DRIVER  # Model.objects.raw(): always SQL
+        elif type(func) is cst.Name:
+            name = func.value
+            if name in self._extra_names:
+                kind = CUSTOM
+            elif name in self.ctx.names.aliases:
+                kind = self._qualified_kind(func)
+        if kind is None:
+            return
+        if kind == EXTRA:
+            self._check_extra(node, func)
+            return
+        arg = _sql_argument(node)
+        if arg is None:
+            return
+        v = self._eval(arg)
+        if v.kind != BUILT:
+            return
+        root = ""
+        if kind in (GENERIC, SCRIPT, RAW, CUSTOM) and isinstance(func, cst.Attribute):
+            origin = self.ctx.names.callee(func)
+            root = origin.split(".", 1)[0] if origin else ""
+            if root in _NON_SQL_ROOTS:
+                return
+            if root not in _DB_ROOTS and not looks_like_sql(v.text):
+                return
+        elif kind == CUSTOM and not looks_like_sql(v.text):
+            return
+        self._report(node, func, kind, v, root)
+
+    def _qualified_kind(self, func: cst.BaseExpression) -> str | None:
+        qualified = self.ctx.names.callee(func)
+        if qualified is None:
+            return None
+        if qualified in self._extra_qualified:
+            return CUSTOM
+        root = qualified.partition(".")[0]
+        last = qualified.rsplit(".", 1)[-1]
+        if last == "text" and root in ("sqlalchemy", "sqlmodel"):
+            return TEXT
+        if last == "RawSQL" and root == "django":
+            return RAWSQL
+        if qualified in _PSYCOPG_SQL:
+            return PSYCOPG
+        if last in ("read_sql", "read_sql_query") and root == "pandas":
+            return PANDAS
+        return None
+
+    def _mutate(self, func: cst.Attribute, attr: str, node: cst.Call) -> bool:
+        """`conditions.append(...)` on a list followed here; True when it was one."""
+        if not isinstance(func.value, cst.Name) or not node.args:
+            return False
+        name = func.value.value
+        scope = self._scopes[-1]
+        old = scope.get(name)
+        if old is None or old.kind != SEQ:
+            return False
+        arg = node.args[-1].value
+        part = self._elements(arg) if attr == "extend" else self._eval(arg)
+        scope[name] = _V(SEQ, elem=_union(old.elem, part), node=old.node)
+        return True
+
+    def _check_extra(self, node: cst.Call, func: cst.BaseExpression) -> None:
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value not in _EXTRA_KEYWORDS:
+                continue
+            value = arg.value
+            if isinstance(value, cst.Dict):
+                exprs = [el.value for el in value.elements if isinstance(el, cst.DictElement)]
+            elif isinstance(value, (cst.List, cst.Tuple)):
+                exprs = [el.value for el in value.elements]
+            else:
+                exprs = [value]
+            for x in exprs:
+                v = self._eval(x)
+                if v.kind == SEQ and v.elem is not None:
+                    v = v.elem
+                if v.kind == BUILT:
+                    self._report(node, func, EXTRA, v, "", keyword=arg.keyword.value)
+                    return
+
+    def _report(
+        self,
+        node: cst.Call,
+        func: cst.BaseExpression,
+        kind: str,
+        v: _V,
+        root: str,
+        keyword: str = "",
+    ) -> None:
+        ctx = self.ctx
+        label = _label(ctx, func)
+        shown = f"{label}({keyword}=...)" if keyword else f"{label}()"
+        build_node = v.node if v.node is not None else node
+        line = ctx.span_of(build_node).line
+        entered = _describe(ctx, v.entered)
+        message = (
+            f"SQL passed to {shown} is built with {v.form} from {entered} (line {line}); "
+            "a crafted value can change the query"
+        )
+        related = []
+        if line != ctx.span_of(node).line:
+            related.append((build_node, f"SQL string built here with {v.form}"))
+        self.report(node, message, help=_help(ctx, kind, label, root, v.entered), related=related)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: list[str] = []
+        for el in target.elements:
+            names.extend(_target_names(el.value))
+        return names
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+def _hinted_const(name: str) -> _V:
+    """An UPPER_CASE constant we cannot see: constant, and SQL if its name says so."""
+    if _SQLISH_NAME.search(name):
+        return _V(CONST, _SQL_HINT, known=False)
+    return _OPAQUE_CONST
+
+
+def _is_preparer(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value.endswith("preparer")
+    return isinstance(expr, cst.Name) and expr.value.endswith("preparer")
+
+
+def _escapes_quotes(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.SimpleString) and expr.raw_value in ("'", '"', "\\'", '\\"')
+
+
+def _numeric_spec(spec: object) -> bool:
+    parts = list(spec)  # type: ignore[call-overload]
+    if not parts or not all(isinstance(p, cst.FormattedStringText) for p in parts):
+        return False
+    text = "".join(p.value for p in parts)
+    return bool(text) and text[-1] in _NUMERIC_SPEC_END
+
+
+def _safe_annotation(annotation: cst.Annotation | None) -> bool:
+    if annotation is None:
+        return False
+    ann = annotation.annotation
+    candidates: list[cst.BaseExpression] = [ann]
+    if isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
+        candidates = [ann.left, ann.right]
+    elif isinstance(ann, cst.Subscript) and (dotted(ann.value) or "").endswith("Optional"):
+        candidates = [e.slice.value for e in ann.slice if isinstance(e.slice, cst.Index)]
+    seen = False
+    for c in candidates:
+        name = dotted(c)
+        if name == "None":
+            continue
+        if name is None or name.rsplit(".", 1)[-1] not in _SAFE_ANNOTATIONS:
+            return False
+        seen = True
+    return seen
+
+
+def _sql_argument(node: cst.Call) -> cst.BaseExpression | None:
+    for arg in node.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            return arg.value
+        break
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value in _SQL_KEYWORDS:
+            return arg.value
+    return None
+
+
+def _label(ctx: FileContext, func: cst.BaseExpression) -> str:
+    code = " ".join(ctx.code_of(func).split())
+    if len(code) <= 40:
+        return code
+    if isinstance(func, cst.Attribute):
+        return f"...{func.attr.value}"
+    return code[:37] + "..."
+
+
+def _describe(ctx: FileContext, node: cst.CSTNode | None) -> str:
+    if node is None:
+        return "a non-constant value"
+    code = " ".join(ctx.code_of(node).split())
+    if len(code) > 40:
+        code = code[:37] + "..."
+    return f"'{code}'"
+
+
+_IDENTIFIER_NAME = re.compile(
+    r"(?i)(?:^|_)(?:table|tables|tbl|column|columns|col|cols|field|fields|schema|index|view|"
+    r"order|sort|order_by|sort_by|ident|identifier|db|database)(?:_?name)?s?$"
+)
+_ASYNCPG_METHODS = frozenset({"fetch", "fetchrow", "fetchval"})
+_DATABASES_METHODS = frozenset({"fetch_all", "fetch_one", "fetch_val", "execute_many", "iterate"})
+
+
+def _help(
+    ctx: FileContext, kind: str, label: str, root: str, entered: cst.CSTNode | None
+) -> str:
+    """What to do instead, in the sink's own parameter style."""
+    value = "value"
+    if entered is not None:
+        code = " ".join(ctx.code_of(entered).split())
+        if len(code) <= 30:
+            value = code
+    last = re.sub(r"\W+", "_", value.rsplit(".", 1)[-1]).strip("_")
+    param = last if last.isidentifier() else "value"
+    method = label.rsplit(".", 1)[-1]
+    receiver = label.rsplit(".", 1)[0] if "." in label else "cursor"
+    if kind == PSYCOPG or (_IDENTIFIER_NAME.search(param) and kind != EXTRA):
+        if kind == PSYCOPG or root in ("psycopg", "psycopg2"):
+            return (
+                f"{value!s} names a table or column: compose with "
+                f'sql.SQL("SELECT * FROM {{}}").format(sql.Identifier({value})), '
+                "and pass values as execute() parameters"
+            )
+        return (
+            f"{value} names a table or column, which cannot be a parameter: check it against an "
+            "allow-list of known names (or quote it with the driver's identifier quoting, e.g. "
+            "psycopg's sql.Identifier); pass values as parameters"
+        )
+    if kind == TEXT:
+        return (
+            f'use bind parameters: text("... WHERE id = :{param}") and pass '
+            f'{{"{param}": {value}}} to execute()'
+        )
+    if kind == RAWSQL:
+        return f'pass values as params: RawSQL("... WHERE id = %s", ({value},))'
+    if kind == PANDAS:
+        return (
+            f'pass values with params=: {label}("... WHERE id = %(id)s", con, '
+            f'params={{"id": {value}}})'
+        )
+    if kind == EXTRA:
+        return (
+            f'pass values with params=: {label}(where=["id = %s"], params=[{value}]), or better '
+            "use filter()"
+        )
+    if kind == DRIVER and method == "raw":
+        return f'pass a params list: {label}("... WHERE id = %s", [{value}])'
+    if kind == SCRIPT:
+        return (
+            "executescript() takes no parameters: run the statement with execute() and pass "
+            f'values as parameters: {receiver}.execute("... WHERE id = ?", ({value},))'
+        )
+    if root == "asyncpg" or method in _ASYNCPG_METHODS:
+        return f'pass values as arguments: {label}("... WHERE id = $1", {value})'
+    if root == "databases" or method in _DATABASES_METHODS:
+        return (
+            f'pass values as parameters: {label}(query="... WHERE id = :{param}", '
+            f'values={{"{param}": {value}}})'
+        )
+    if "session" in receiver.lower():
+        return (
+            f'use text() with bind parameters: {label}(text("... WHERE id = :{param}"), '
+            f'{{"{param}": {value}}})'
+        )
+    mark = "?" if root in ("sqlite3", "aiosqlite") else "%s"
+    return f'pass values as parameters: {label}("... WHERE id = {mark}", ({value},))'
+
+
+__all__ = ["SqlStringBuilding", "SqlStringBuildingOptions", "looks_like_sql"]

@@ -7,7 +7,7 @@ import libcst as cst
 import pytest
 
 from _support import FIXTURES, REPO
-from archlint.engine.worker import _children, _is_skipped
+from archlint.rules._tree import children, is_skipped
 
 
 class _Recorder(cst.CSTVisitor):
@@ -17,7 +17,7 @@ class _Recorder(cst.CSTVisitor):
         self.depth_skipped = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if _is_skipped(type(node)):
+        if is_skipped(type(node)):
             return False  # skipped nodes hide their subtrees too (whitespace, comments inside)
         self.seen.append(node)
         return True
@@ -28,7 +28,7 @@ def _ours(module: cst.Module) -> list[cst.CSTNode]:
     while stack:
         node = stack.pop()
         out.append(node)
-        stack.extend(reversed(_children(node)))
+        stack.extend(reversed(children(node)))
     return out
 
 

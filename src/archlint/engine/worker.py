@@ -7,12 +7,10 @@ This module is what worker processes execute; it never imports or runs the analy
 from __future__ import annotations
 
 import ast
-import dataclasses
 import io
 import os
 import tokenize
 import traceback
-import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +20,7 @@ import libcst as cst
 from archlint.engine.suppress import parse_suppressions, wants_suppression_scan
 from archlint.model import Finding, Notification, NotificationKind, Related, SuppressionComment
 from archlint.rules._names import NameTracker, module_imports
+from archlint.rules._tree import children
 from archlint.rules.base import Collector, FileContext, PendingReport, Rule
 
 SKIP_FILE_MARKER = "archlint: skip-file"
@@ -69,77 +68,6 @@ def decode_source(data: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
-
-
-# Whitespace, comments, punctuation and operators are never dispatched: no rule needs to visit
-# them (a rule reads `node.operator` or `node.asynchronous` from the parent), and skipping them
-# makes the walk an order of magnitude cheaper than LibCST's own visitor, which rebuilds nodes.
-_SKIPPED_TYPES: tuple[type, ...] = (
-    cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.Newline, cst.TrailingWhitespace,
-    cst.Comment, cst.Comma, cst.Colon, cst.Dot, cst.Semicolon, cst.AssignEqual, cst.LeftParen,
-    cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
-    cst.RightCurlyBrace, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,
-    cst.BaseAugOp, cst.ImportStar, cst.Asynchronous,
-)
-# Fields in source order where the dataclass order differs (decorators come first, etc.).
-_FIELD_ORDER: dict[type, tuple[str, ...]] = {
-    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
-    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
-    cst.IfExp: ("body", "test", "orelse"),
-    cst.ExceptHandler: ("type", "name", "body"),
-    cst.ExceptStarHandler: ("type", "name", "body"),
-    cst.Arg: ("keyword", "value"),
-    cst.ImportFrom: ("relative", "module", "names"),
-    cst.MatchCase: ("pattern", "guard", "body"),
-    cst.TypeAlias: ("name", "type_parameters", "value"),
-    cst.Parameters: (
-        "posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"
-    ),
-}
-_child_fields: dict[type, tuple[str, ...]] = {}
-_skip: dict[type, bool] = {}
-
-
-def _fields_of(node_type: type) -> tuple[str, ...]:
-    fields = _child_fields.get(node_type)
-    if fields is None:
-        hints = typing.get_type_hints(node_type)
-        names = _FIELD_ORDER.get(node_type) or tuple(f.name for f in dataclasses.fields(node_type))
-        fields = tuple(
-            name for name in names
-            if hints.get(name) not in (str, bool, int)
-            and not (name.startswith("whitespace") or name in _TRIVIA_FIELDS)
-        )
-        _child_fields[node_type] = fields
-    return fields
-
-
-_TRIVIA_FIELDS = frozenset({
-    "leading_lines", "lines_after_decorators", "header", "footer", "lpar", "rpar", "comma",
-    "semicolon", "trailing_whitespace", "newline", "operator", "equal", "colon", "dot",
-    "lbracket", "rbracket", "lbrace", "rbrace", "asynchronous", "indent",
-})
-
-
-def _is_skipped(node_type: type) -> bool:
-    skipped = _skip.get(node_type)
-    if skipped is None:
-        skipped = _skip[node_type] = issubclass(node_type, _SKIPPED_TYPES)
-    return skipped
-
-
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    kids: list[cst.CSTNode] = []
-    for name in _fields_of(type(node)):
-        value = getattr(node, name)
-        kind = type(value)
-        if kind is tuple or kind is list:
-            for item in value:
-                if isinstance(item, cst.CSTNode) and not _is_skipped(type(item)):
-                    kids.append(item)
-        elif isinstance(value, cst.CSTNode) and not _is_skipped(kind):
-            kids.append(value)
-    return kids
 
 
 class _Traversal:
@@ -203,7 +131,7 @@ class _Traversal:
             if methods:
                 self._call(methods, node)
             stack.append((node, True))
-            kids = _children(node)
+            kids = children(node)
             for kid in reversed(kids):
                 stack.append((kid, False))
 
@@ -291,12 +219,13 @@ def _parse_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Notifica
 
 
 def _complete(ctx: FileContext, pending: PendingReport) -> Finding:
-    rule = pending.rule
-    span = ctx.span_of(pending.node)
+    rule, hint = pending.rule, pending.statements
+    span = ctx.span_of(pending.node, hint)
     statement_lines = None
-    if pending.statement is not None:
-        stmt_span = ctx.span_of(pending.statement)
-        if isinstance(pending.statement, cst.SimpleStatementLine):
+    if hint:
+        statement = hint[-1]
+        stmt_span = ctx.span_of(statement, hint)
+        if isinstance(statement, cst.SimpleStatementLine):
             statement_lines = (stmt_span.line, stmt_span.end_line)
         else:  # a compound statement: its header line, not the end of its body
             statement_lines = (stmt_span.line, span.end_line)
@@ -308,7 +237,7 @@ def _complete(ctx: FileContext, pending: PendingReport) -> Finding:
         span=span,
         severity=rule.severity,
         help=pending.help,
-        related=tuple(Related(ctx.span_of(n), msg) for n, msg in pending.related),
+        related=tuple(Related(ctx.span_of(n, hint), msg) for n, msg in pending.related),
         fix=pending.fix,
         statement_lines=statement_lines,
     )

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from archlint.model import Finding, Fix, Related, RuleMeta, Severity, Span
 from archlint.rules._names import NameTable
+from archlint.rules._positions import Positions
 
 DOC_HEADINGS = (
     "What it does",
@@ -65,7 +65,7 @@ class PendingReport:
     help: str
     related: tuple[tuple[cst.CSTNode, str], ...]
     fix: Fix | None
-    statement: cst.CSTNode | None
+    statements: tuple[cst.CSTNode, ...]  # enclosing statements when reported, outermost first
 
 
 class FileContext:
@@ -82,18 +82,18 @@ class FileContext:
         self.statements: list[cst.CSTNode] = []
         self.functions: list[cst.FunctionDef] = []
         self.classes: list[cst.ClassDef] = []
-        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._positions: Positions | None = None
 
     @property
     def current_function(self) -> cst.FunctionDef | None:
         return self.functions[-1] if self.functions else None
 
-    def span_of(self, node: cst.CSTNode) -> Span:
+    def span_of(self, node: cst.CSTNode, hint: Sequence[cst.CSTNode] | None = None) -> Span:
+        """Where a node is. `hint`: the statements around it, outermost first (default: those
+        around the node being visited), which makes the lookup cheap."""
         if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        rng = self._positions[node]
-        return Span(rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+            self._positions = Positions(self.module, self.source)
+        return self._positions.span(node, self.statements if hint is None else hint)
 
     def code_of(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
@@ -144,9 +144,9 @@ class Rule(_Checker):
         related: Iterable[tuple[cst.CSTNode, str]] = (),
         fix: Fix | None = None,
     ) -> None:
-        statement = self.ctx.statements[-1] if self.ctx.statements else None
         self.ctx.pending.append(
-            PendingReport(self, node, message, help, tuple(related), fix, statement)
+            PendingReport(self, node, message, help, tuple(related), fix,
+                          tuple(self.ctx.statements))
         )
 
     @classmethod

@@ -6,20 +6,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from archlint.engine.worker import (
     CheckerSpec,
     FileResult,
     analyze_batch,
-    analyze_file,
+    analyze_file_then_trim,
+    file_size,
     init_worker,
 )
 from archlint.model import Notification, NotificationKind
 
 Task = tuple[str, str]  # (absolute path, root-relative path)
 BATCH = 8
+BIG_FILE = 128 * 1024  # bytes of source
 
 
 def default_jobs() -> int:
@@ -38,25 +40,44 @@ def run_phase1(
     if jobs <= 1 or len(tasks) < 2 * BATCH:
         results = []
         for abs_path, rel in tasks:
-            results.append(analyze_file(abs_path, rel, specs))
+            results.append(analyze_file_then_trim(abs_path, rel, specs))
             on_done(1)
         return results
-    # Big files first, so one slow file does not finish last on an otherwise idle pool.
-    ordered = sorted(tasks, key=lambda t: _size(t[0]), reverse=True)
-    batches = [ordered[i : i + BATCH] for i in range(0, len(ordered), BATCH)]
+    # Big files first, so that no slow file finishes last on an otherwise idle pool; each big
+    # file alone and never two at once: LibCST needs ~280 bytes of memory per byte of source,
+    # so two 500 kB files parsed side by side would double the peak.
+    ordered = sorted(tasks, key=lambda t: file_size(t[0]), reverse=True)
+    big = [[t] for t in ordered if file_size(t[0]) > BIG_FILE]
+    small = ordered[len(big) :]
+    batches = [small[i : i + BATCH] for i in range(0, len(small), BATCH)]
     results: list[FileResult] = []
     failed: list[Task] = []
     with _pool(jobs, specs) as pool:
-        futures: dict[Future, list[Task]] = {pool.submit(analyze_batch, b): b for b in batches}
-        for future, batch in futures.items():
-            try:
-                results.extend(future.result())
+        pending: dict[Future, list[Task]] = {}
+        big_running: set[Future] = set()
+        while big or batches or pending:
+            while len(pending) < 2 * jobs:
+                if big and not big_running:
+                    batch = big.pop(0)
+                elif batches:
+                    batch = batches.pop(0)
+                else:
+                    break
+                future = pool.submit(analyze_batch, batch)
+                pending[future] = batch
+                if file_size(batch[0][0]) > BIG_FILE:
+                    big_running.add(future)
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                batch = pending.pop(future)
+                big_running.discard(future)
+                try:
+                    results.extend(future.result())
+                except BrokenProcessPool:
+                    failed.extend(batch)
                 on_done(len(batch))
-            except BrokenProcessPool:
-                failed.extend(batch)
     for task in failed:  # one file per fresh worker: find the file that kills a process
         results.append(_isolated(task, specs))
-        on_done(1)
     return results
 
 
@@ -86,10 +107,3 @@ def _pool(jobs: int, specs: Sequence[CheckerSpec]) -> ProcessPoolExecutor:
         initializer=init_worker,
         initargs=(tuple(specs),),
     )
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0

@@ -7,8 +7,10 @@ This module is what worker processes execute; it never imports or runs the analy
 from __future__ import annotations
 
 import ast
+import ctypes
 import io
 import os
+import sys
 import tokenize
 import traceback
 from collections.abc import Callable, Sequence
@@ -283,4 +285,38 @@ def init_worker(specs: Sequence[CheckerSpec]) -> None:
 
 
 def analyze_batch(batch: Sequence[tuple[str, str]]) -> list[FileResult]:
-    return [analyze_file(abs_path, rel_path, _WORKER_SPECS) for abs_path, rel_path in batch]
+    return [analyze_file_then_trim(a, r, _WORKER_SPECS) for a, r in batch]
+
+
+def analyze_file_then_trim(abs_path: str, rel_path: str, specs: Sequence[CheckerSpec]) -> FileResult:
+    result = analyze_file(abs_path, rel_path, specs)
+    if file_size(abs_path) > TRIM_AFTER:
+        _release_memory()
+    return result
+
+
+TRIM_AFTER = 64 * 1024  # bytes of source
+
+
+def file_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _release_memory() -> None:
+    """Hand the freed memory of a big syntax tree back to the OS. glibc keeps freed heap pages,
+    so without this a worker stays at the size of the largest file it ever parsed."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _load_malloc_trim():
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return None
+
+
+_malloc_trim = _load_malloc_trim() if sys.platform.startswith("linux") else None

@@ -61,7 +61,11 @@ def run_archlint(archlint: str, folder: Path, code: str) -> list[dict]:
     )
     if proc.returncode != 0:
         sys.exit(f"archlint failed on {folder}: {proc.stderr.strip()[-500:]}")
-    return json.loads(proc.stdout)["findings"]
+    data = json.loads(proc.stdout)
+    for finding in data["findings"]:  # paths relative to the corpus folder, not the project root
+        full = Path(data["root"]) / finding["path"]
+        finding["path"] = full.resolve().relative_to(folder.resolve()).as_posix()
+    return data["findings"]
 
 
 def collect(codes: list[str], archlint: str, sample: int, seed: int) -> None:

@@ -3,6 +3,8 @@ node inside a statement, without falling back."""
 
 from __future__ import annotations
 
+import sys
+
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -31,7 +33,7 @@ async def f(a, b=1, *args, **kw):
         for i in range(3):
             try:
                 z = i
-            except* ValueError:
+            except ValueError:
                 continue
             else:
                 break
@@ -84,6 +86,23 @@ def _check(source: str) -> int:
 
 def test_tricky_layouts():
     assert _check(TRICKY) > 150
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="CPython's ast reads except* from 3.11 on")
+def test_except_star():
+    assert _check("try:\n    pass\nexcept* ValueError:\n    x = 1\n") > 3
+
+
+def test_except_star_before_311_falls_back_and_still_agrees():
+    source = "try:\n    pass\nexcept* ValueError:\n    x = f(1)\n"
+    module = cst.parse_module(source)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = Positions(module, source)
+    for node in _all_nodes(module):
+        if node is not module:
+            rng = expected[node]
+            assert positions.span(node) == Span(rng.start.line, rng.start.column, rng.end.line,
+                                                rng.end.column)
 
 
 def test_crlf_free_source_with_tabs_and_unicode():

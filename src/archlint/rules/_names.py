@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from archlint.rules._tree import blocks
+
 
 def dotted(expr: cst.BaseExpression) -> str | None:
     """`a.b.c` -> "a.b.c"; anything that is not a plain dotted name -> None."""
@@ -150,7 +152,9 @@ class NameTable:
         return self.qualify(ann)
 
 
-def iter_statements(body: cst.BaseSuite | cst.Module) -> Iterator[cst.BaseSmallStatement]:
+def iter_statements(
+    body: cst.BaseSuite | cst.Module | cst.If,
+) -> Iterator[cst.BaseSmallStatement]:
     """Small statements of a block and its nested blocks, not entering functions or classes."""
     stmts = body.body if isinstance(body, (cst.Module, cst.IndentedBlock)) else [body]
     for stmt in stmts:
@@ -161,22 +165,8 @@ def iter_statements(body: cst.BaseSuite | cst.Module) -> Iterator[cst.BaseSmallS
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             continue
         elif isinstance(stmt, cst.BaseCompoundStatement):
-            for child in _blocks(stmt):
-                yield from iter_statements(child)
-
-
-def _blocks(stmt: cst.BaseCompoundStatement) -> Iterator[cst.BaseSuite]:
-    if not isinstance(stmt, cst.Match):  # a `match` has only its cases' blocks
-        yield stmt.body
-    for attr in ("orelse", "finalbody"):
-        extra = getattr(stmt, attr, None)
-        while extra is not None:
-            yield extra.body
-            extra = getattr(extra, "orelse", None) if isinstance(extra, cst.If) else None
-    for handler in getattr(stmt, "handlers", ()):
-        yield handler.body
-    for case in getattr(stmt, "cases", ()):
-        yield case.body
+            for block in blocks(stmt):
+                yield from iter_statements(block)
 
 
 def module_imports(module: cst.Module) -> Iterator[cst.Import | cst.ImportFrom]:

@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from archlint.model import Span
-from archlint.rules._tree import children
+from archlint.rules._tree import blocks, children
 
 _STATEMENT = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
@@ -167,26 +167,12 @@ def _enclosing_block(
     raise _Fallback
 
 
-def _suite(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
-    return suite.body if isinstance(suite, cst.IndentedBlock) else ()
-
-
 def _cst_blocks(node: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
-    if isinstance(node, cst.Match):
-        for case in node.cases:
-            yield _suite(case.body)
-        return
-    yield _suite(node.body)  # type: ignore[attr-defined]
-    for handler in getattr(node, "handlers", ()):
-        yield _suite(handler.body)
-    orelse = getattr(node, "orelse", None)
-    if isinstance(orelse, cst.If):
-        yield (orelse,)
-    elif orelse is not None:
-        yield _suite(orelse.body)
-    final = getattr(node, "finalbody", None)
-    if final is not None:
-        yield _suite(final.body)
+    for block in blocks(node):  # type: ignore[arg-type]
+        if isinstance(block, cst.If):
+            yield (block,)
+        else:
+            yield block.body if isinstance(block, cst.IndentedBlock) else ()
 
 
 def _ast_blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:

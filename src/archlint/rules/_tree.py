@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Iterator
 
 import libcst as cst
 
@@ -78,3 +79,23 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
         elif isinstance(value, cst.CSTNode) and not is_skipped(kind):
             kids.append(value)
     return kids
+
+
+def blocks(stmt: cst.BaseCompoundStatement) -> Iterator[cst.BaseSuite | cst.If]:
+    """The blocks of a compound statement in source order. An `elif` comes as its own `If`
+    statement (it is one in the tree), whose blocks follow from it in turn."""
+    if isinstance(stmt, cst.Match):
+        for case in stmt.cases:
+            yield case.body
+        return
+    yield stmt.body
+    for handler in getattr(stmt, "handlers", ()):
+        yield handler.body
+    orelse = getattr(stmt, "orelse", None)
+    if isinstance(orelse, cst.If):
+        yield orelse
+    elif orelse is not None:
+        yield orelse.body
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        yield final.body

@@ -11,6 +11,8 @@ under benchmarks/.corpus/ (see corpus.py), keeps every finding (or a seeded rand
 recorded for the same finding (corpus, path, line, message) are kept, so re-collecting after a
 rule change shows what is new and what disappeared (listed at the end as "gone").
 
+Free text under a final `## notes` heading is kept when the tables are regenerated.
+
 A verdict is `true` (a reviewer would accept the finding and fix the code), `false` (wrong:
 the rule misread the code) or `?` (not reviewed yet); the `why` column says why in one line.
 """
@@ -29,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE / ".corpus"
 TRIAGE = HERE / "triage"
 ROW = re.compile(
-    r"^\| (?P<n>\d+) \| (?P<corpus>[^|]+) \| `(?P<loc>[^`]+)` \| (?P<msg>.*) \| "
+    r"^\| (?P<n>\d+|-) \| (?P<corpus>[^|]+) \| `(?P<loc>[^`]+)` \| (?P<msg>.*) \| "
     r"(?P<verdict>true|false|\?) \| (?P<why>.*) \|$"
 )
 
@@ -42,15 +44,29 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def read_verdicts(code: str) -> dict[tuple[str, str, str], tuple[str, str]]:
+def read_verdicts(
+    code: str, sample_only: bool = False
+) -> dict[tuple[str, str, str], tuple[str, str]]:
     path = TRIAGE / f"{code}.md"
     out = {}
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             m = ROW.match(line)
-            if m:
+            if m and not (sample_only and m["n"] == "-"):
                 out[_key(m["corpus"], m["loc"], m["msg"])] = (m["verdict"], m["why"].strip())
     return out
+
+
+def read_notes(code: str) -> list[str]:
+    """Free text under a final `## notes` heading survives re-collection."""
+    path = TRIAGE / f"{code}.md"
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        if line.strip().lower() == "## notes":
+            return ["", *lines[index:]]
+    return []
 
 
 def run_archlint(archlint: str, folder: Path, code: str) -> list[dict]:
@@ -79,15 +95,18 @@ def collect(codes: list[str], archlint: str, sample: int, seed: int) -> None:
             for f in run_archlint(archlint, folder, code):
                 found.append((folder.name, f"{f['path']}:{f['line']}", f["message"]))
         total = len(found)
+        reported = {_key(c, loc, _escape(m)) for c, loc, m in found}
         if total > sample:
             found = sorted(random.Random(seed).sample(found, sample))
         old = read_verdicts(code)
+        notes = read_notes(code)
         rows = []
         for n, (corpus, loc, msg) in enumerate(found, 1):
             verdict, why = old.get(_key(corpus, loc, _escape(msg)), ("?", ""))
             rows.append(f"| {n} | {corpus} | `{loc}` | {_escape(msg)} | {verdict} | {why} |")
-        current = {_key(c, loc, _escape(m)) for c, loc, m in found}
-        gone = [k for k in old if k not in current]
+        in_table = {_key(c, loc, _escape(m)) for c, loc, m in found}
+        outside = [k for k in old if k in reported and k not in in_table]
+        gone = [k for k in old if k not in reported]
         lines = [
             f"# {code} triage on the pinned corpus",
             "",
@@ -101,9 +120,17 @@ def collect(codes: list[str], archlint: str, sample: int, seed: int) -> None:
             "|---|---|---|---|---|---|",
             *rows,
         ]
+        if outside:
+            lines += ["", "## triaged earlier, still reported, outside today's sample", "",
+                      "| # | corpus | location | finding | verdict | why |",
+                      "|---|---|---|---|---|---|"]
+            lines += [f"| - | {c} | `{loc}` | {m} | {old[(c, loc, m)][0]} | {old[(c, loc, m)][1]} |"
+                      for c, loc, m in outside]
         if gone:
             lines += ["", "## gone (triaged earlier, no longer reported)", ""]
-            lines += [f"- {c} `{loc}` {m} ({old[(c, loc, m)][0]})" for c, loc, m in gone]
+            lines += [f"- {c} `{loc}` {m} ({old[(c, loc, m)][0]}: {old[(c, loc, m)][1]})"
+                      for c, loc, m in gone]
+        lines += notes
         (TRIAGE / f"{code}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{code}: {total} findings, {len(rows)} rows in triage/{code}.md")
 
@@ -111,7 +138,7 @@ def collect(codes: list[str], archlint: str, sample: int, seed: int) -> None:
 def score() -> int:
     status = 0
     for path in sorted(TRIAGE.glob("ARC*.md")):
-        verdicts = [v for v, _ in read_verdicts(path.stem).values()]
+        verdicts = [v for v, _ in read_verdicts(path.stem, sample_only=True).values()]
         true, false, open_ = (verdicts.count(x) for x in ("true", "false", "?"))
         judged = true + false
         precision = f"{100 * true / judged:.1f}%" if judged else "n/a"

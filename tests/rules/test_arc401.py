@@ -413,6 +413,27 @@ def test_local_aiohttp_session_whose_requests_all_bound_themselves():
     assert lines(source) == [11, 15, 19, 23]
 
 
+def test_local_aiohttp_session_whose_requests_pass_kwargs():
+    # **options may carry the request's own timeout, as it would for requests; attribute names
+    # that happen to equal the session's name (`self.session`) are not uses of it.
+    source = """
+        import aiohttp
+        class Loader:
+            async def fetch(self, url):
+                async with aiohttp.ClientSession(trust_env=True) as session:
+                    options = self.requests_kwargs | {"headers": self.session.headers}
+                    if isinstance(options.get("timeout"), (int, float)):
+                        options["timeout"] = aiohttp.ClientTimeout(total=options["timeout"])
+                    async with session.get(url, **options) as response:
+                        return await response.text()
+            async def mixed(self, url):
+                async with aiohttp.ClientSession() as session:
+                    await session.get(url, **self.options)
+                    await session.get(url)
+        """
+    assert lines(source) == [12]
+
+
 def test_aiohttp_session_variants():
     source = """
         import aiohttp
@@ -575,6 +596,131 @@ def test_boto3_sessions_and_resources():
         raw = botocore.session.get_session().create_client("s3")
         """
     assert lines(source) == [5, 6, 9]
+
+
+def test_boto3_in_a_module_that_imports_moto_is_not_outbound():
+    source = """
+        import boto3
+        import pytest
+        from moto import mock_aws, mock_s3
+        def test_upload():
+            with mock_s3():
+                s3 = boto3.client("s3", region_name="us-east-1")
+                s3.create_bucket(Bucket="b")
+        @pytest.fixture
+        def s3_client():
+            with mock_aws():
+                yield boto3.client("s3", region_name="us-east-1")
+        @mock_aws
+        class TestStorage:
+            def test_put(self):
+                boto3.resource("dynamodb").Table("t").put_item(Item={})
+        def remove_bucket():  # a helper the mocked tests call
+            boto3.client("s3").delete_bucket(Bucket="b")
+        """
+    assert lines(source) == []
+    imported_late = """
+        import boto3
+        def test_queue():
+            import moto
+            with moto.mock_aws():
+                boto3.client("sqs").create_queue(QueueName="q")
+        """
+    assert lines(imported_late) == []
+
+
+def test_mock_named_like_moto_but_not_moto_still_reports():
+    source = """
+        import boto3
+        from unittest.mock import patch
+        from app.testing import mock_s3
+        def f():
+            with mock_s3(), patch("x"):
+                return boto3.client("s3")
+        """
+    assert lines(source) == [7]
+
+
+def test_local_boto3_client_used_only_offline_is_quiet():
+    source = """
+        import boto3
+        def iam_token(host, port, user):
+            rds = boto3.client("rds", region_name="eu-west-1")
+            return rds.generate_db_auth_token(DBHostname=host, Port=port, DBUsername=user)
+        def presign(key):
+            s3 = boto3.client("s3")
+            url = s3.generate_presigned_url("get_object", Params={"Key": key})
+            post = s3.generate_presigned_post("bucket", key)
+            return url, post
+        def mixed(host):
+            rds = boto3.client("rds")
+            rds.describe_db_instances()
+            return rds.generate_db_auth_token(DBHostname=host, Port=5432, DBUsername="u")
+        def escapes():
+            s3 = boto3.client("s3")
+            s3.generate_presigned_url("get_object", Params={})
+            return s3
+        def paginates():
+            s3 = boto3.client("s3")
+            return s3.get_paginator("list_objects_v2").paginate(Bucket="b")
+        def never_used():
+            s3 = boto3.client("s3")
+        """
+    assert lines(source) == [12, 16, 20, 23]
+
+
+def test_boto3_client_on_self_used_only_offline_is_quiet():
+    source = """
+        import boto3
+        class RdsIamAuth:
+            def __init__(self, host):
+                self.host = host
+                self._client = None
+            @property
+            def client(self):
+                if self._client is None:
+                    self._client = boto3.client("rds")
+                return self._client
+            def password(self):
+                return self.client.generate_db_auth_token(DBHostname=self.host, Port=5432)
+        class Presigner:
+            def __init__(self):
+                self.s3 = boto3.client("s3")
+            def url(self, key):
+                return self.s3.generate_presigned_url("get_object", Params={"Key": key})
+        class Storage:
+            def __init__(self):
+                self.s3 = boto3.client("s3")
+            def url(self, key):
+                return self.s3.generate_presigned_url("get_object", Params={"Key": key})
+            def get(self, key):
+                return self.s3.get_object(Bucket="b", Key=key)
+        """
+    assert lines(source) == [21]
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "auth = Auth()\nauth.client.describe_db_instances()",  # used from outside the class
+        "class Sub(Auth):\n    def f(self):\n        return self._client.describe_db_instances()",
+        "def leak(auth):\n    return auth._client",
+    ],
+)
+def test_boto3_client_on_self_used_elsewhere_in_module_reports(use):
+    source = textwrap.dedent(
+        """
+        import boto3
+        class Auth:
+            @property
+            def client(self):
+                self._client = boto3.client("rds")
+                return self._client
+            def token(self):
+                return self.client.generate_db_auth_token(DBHostname="h", Port=5432)
+        """
+    ) + use + "\n"
+    assert lines(source) == [6]
 
 
 # -- gRPC ----------------------------------------------------------------------------------------------

@@ -290,6 +290,30 @@ def test_boto3_session_client_and_resource_subresources():
     _method(found, "table.put_item(Item=item)", "boto3.resource.Table.put_item", "boto3")
 
 
+def test_boto3_offline_methods_are_not_calls():
+    found = calls(
+        """
+        import boto3
+        rds = boto3.client("rds")
+        rds.generate_db_auth_token(DBHostname=h, Port=5432, DBUsername=u)
+        rds.describe_db_instances()
+        s3 = boto3.client("s3")
+        s3.generate_presigned_url("get_object", Params=p)
+        s3.generate_presigned_post(b, k)
+        dsql = boto3.client("dsql")
+        dsql.generate_db_connect_admin_auth_token(h, r)
+        """
+    )
+    for offline in (
+        "rds.generate_db_auth_token(DBHostname=h, Port=5432, DBUsername=u)",
+        's3.generate_presigned_url("get_object", Params=p)',
+        "s3.generate_presigned_post(b, k)",
+        "dsql.generate_db_connect_admin_auth_token(h, r)",
+    ):
+        assert found[offline] is None, offline
+    _method(found, "rds.describe_db_instances()", "boto3.client.describe_db_instances", "boto3")
+
+
 def test_mypy_boto3_annotation():
     found = calls(
         """

@@ -140,6 +140,12 @@ def _words(text: str) -> frozenset[str]:
 
 HTTP_VERBS = _words("get post put patch delete head options request")
 _REQUESTS_CALLS = HTTP_VERBS | {"send"}
+# boto3/botocore client methods that never call the service: presigning and auth tokens are
+# signed locally (RDS IAM and Aurora DSQL tokens are presigned URLs), the rest is bookkeeping.
+BOTO_OFFLINE_METHODS = _words(
+    "can_paginate close generate_presigned_url generate_presigned_post generate_db_auth_token "
+    "generate_db_connect_auth_token generate_db_connect_admin_auth_token"
+)
 _DBAPI_CURSOR = _words("execute executemany callproc copy_expert copy_from copy_to mogrify")
 
 _TYPES: dict[str, ClientType] = {
@@ -216,8 +222,7 @@ _TYPES: dict[str, ClientType] = {
         ),
         ClientType(
             "botocore.client.BaseClient", "boto3", Service.CLOUD, False, None,
-            local=_words("can_paginate close generate_presigned_url generate_presigned_post "
-                         "get_paginator get_waiter"),
+            local=BOTO_OFFLINE_METHODS | _words("get_paginator get_waiter"),
             derived={"get_paginator": "botocore.paginate.Paginator",
                      "get_waiter": "botocore.waiter.Waiter"},
         ),
@@ -238,8 +243,7 @@ _TYPES: dict[str, ClientType] = {
         ),
         ClientType(
             "aiobotocore.client.AioBaseClient", "aioboto3", Service.CLOUD, True, None,
-            local=_words("can_paginate close generate_presigned_url generate_presigned_post "
-                         "get_paginator get_waiter"),
+            local=BOTO_OFFLINE_METHODS | _words("get_paginator get_waiter"),
         ),
         ClientType(
             "aioboto3.resources.base.AIOBoto3ServiceResource", "aioboto3", Service.CLOUD, True,

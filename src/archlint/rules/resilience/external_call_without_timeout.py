@@ -10,6 +10,7 @@ import libcst as cst
 
 from archlint.model import Severity
 from archlint.rules._calls import (
+    BOTO_OFFLINE_METHODS,
     CallKind,
     ExternalCall,
     classify_callee,
@@ -159,8 +160,15 @@ class ExternalCallWithoutTimeout(Rule):
       (`session.mount(prefix, TimeoutAdapter(...))`) or its `request` replaced.
     - httpx calls that rely on httpx's 5 s default (unless `require-explicit-httpx-timeout`).
     - An `aiohttp.ClientSession()` held in a local name (`async with ... as session`) when every
-      request made through it in that function passes its own `timeout=` and the session is used
-      for nothing else.
+      request made through it in that function passes its own `timeout=` (or `**kwargs`, which
+      may carry one) and the session is used for nothing else.
+    - boto3 clients in a module that imports moto (`from moto import mock_aws`): a test module,
+      whose clients talk to moto's in-process mocks (`with mock_aws():`, `@mock_s3`, fixtures and
+      the helpers they call).
+    - A boto3 client whose only uses are offline methods (`generate_presigned_url`/`_post`,
+      `generate_db_auth_token` and the Aurora DSQL token methods sign locally): held in a local
+      name, within its function; held on `self` (also through a property that returns it),
+      within its module. The Config's timeouts would govern no call.
     - Standard-library calls (`urllib`, `http.client`, `smtplib`, `ftplib`, `socket`) in a module
       that calls `socket.setdefaulttimeout()`; a default set in another module is not seen.
     - `ftplib.FTP()` without a host (the timeout can still be given to `connect()`), a Redis client
@@ -302,6 +310,22 @@ class ExternalCallWithoutTimeout(Rule):
         """
         def lookup(cache, key):
             return cache.get(key)
+        """,
+        # moto answers boto3 in-process
+        """
+        import boto3
+        from moto import mock_aws
+        def test_upload():
+            with mock_aws():
+                s3 = boto3.client("s3", region_name="us-east-1")
+                s3.create_bucket(Bucket="uploads")
+        """,
+        # an RDS IAM auth token is signed locally: the client never calls the service
+        """
+        import boto3
+        def db_password(host, user):
+            rds = boto3.client("rds")
+            return rds.generate_db_auth_token(DBHostname=host, Port=5432, DBUsername=user)
         """,
         # aiohttp's default is accepted when configured so
         Valid(
@@ -492,6 +516,16 @@ class ExternalCallWithoutTimeout(Rule):
         # passes its own timeout (see _SessionWatch).
         self._local_name_of: dict[int, tuple[str, bool]] = {}
         self._watch: dict[str, _SessionWatch] = {}
+        self._not_names: set[int] = set()  # attribute and keyword Name nodes: not name uses
+        # boto3 clients reported on construction, dropped when every use of the client in its
+        # function (a local name) or module (a `self` attribute) is offline (presigning, auth
+        # tokens): the timeout Config would govern no call.
+        self._self_attr_of: dict[int, str] = {}  # `self.x = <call>`: call id -> "x"
+        self._boto_by_name: list[tuple[cst.FunctionDef, str, object]] = []
+        self._boto_by_attr: list[tuple[cst.ClassDef, str, object]] = []
+        # A module that imports moto is a test module whose boto3 clients talk to moto's
+        # in-process mocks (`with mock_aws():`, `@mock_s3`, fixtures and their helpers).
+        self._moto = False
 
     # -- name bindings (None literals and Config(...) calls) -----------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -501,6 +535,7 @@ class ExternalCallWithoutTimeout(Rule):
         self._scopes = [module]
         self._class_scope = [False]
         self._stdlib_default = "setdefaulttimeout" in self.ctx.source
+        self._moto = "moto" in self.ctx.source and _imports_moto(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = node.params
@@ -519,6 +554,8 @@ class ExternalCallWithoutTimeout(Rule):
         self._class_scope.pop()
         if self._watch:
             self._resolve_session_watch(node)
+        if self._boto_by_name:
+            self._resolve_boto_names(node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._scopes.append({})
@@ -531,18 +568,22 @@ class ExternalCallWithoutTimeout(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self._note_patch(target.target)
-        if (
-            len(node.targets) == 1
-            and isinstance(node.targets[0].target, cst.Name)
-            and isinstance(node.value, cst.Call)
-        ):
-            self._local_name_of[id(node.value)] = (node.targets[0].target.value, True)
+        if len(node.targets) == 1 and isinstance(node.value, cst.Call):
+            self._note_target(node.targets[0].target, node.value, True)
         if len(self._scopes) > 1:  # module-level bindings were collected up front
             self._bind_statement(self._scopes[-1], node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.value, cst.Call):
+            self._note_target(node.target, node.value, True)
         if len(self._scopes) > 1:
             self._bind_statement(self._scopes[-1], node)
+
+    def _note_target(self, target: cst.BaseExpression, value: cst.Call, seen: bool) -> None:
+        if isinstance(target, cst.Name):
+            self._local_name_of[id(value)] = (target.value, seen)
+        elif _is_self_attribute(target):
+            self._self_attr_of[id(value)] = target.attr.value  # type: ignore[attr-defined]
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if len(self._scopes) > 1:
@@ -636,10 +677,18 @@ class ExternalCallWithoutTimeout(Rule):
         if not plain and receiver is not None:
             self._patched.add(receiver)
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self._watch:
+            self._not_names.add(id(node.attr))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if self._watch and node.keyword is not None:
+            self._not_names.add(id(node.keyword))
+
     def visit_Name(self, node: cst.Name) -> None:
         if self._watch:
             watch = self._watch.get(node.value)
-            if watch is not None:
+            if watch is not None and id(node) not in self._not_names:
                 watch.names += 1
 
     def _watch_session(self, node: cst.Call) -> None:
@@ -660,9 +709,9 @@ class ExternalCallWithoutTimeout(Rule):
         if func.attr.value == "close":
             watch.harmless += 1
         elif func.attr.value in _AIOHTTP_REQUESTS:
-            timeout = find_argument(call, "timeout").arg
-            if timeout is not None and not is_none(timeout.value):
-                watch.bounded += 1
+            timeout = find_argument(call, "timeout")
+            if timeout.hidden or (timeout.arg is not None and not is_none(timeout.arg.value)):
+                watch.bounded += 1  # a timeout of its own, or **kwargs that may carry one
 
     def _resolve_session_watch(self, function: cst.FunctionDef) -> None:
         for name, watch in list(self._watch.items()):
@@ -674,7 +723,23 @@ class ExternalCallWithoutTimeout(Rule):
             ):
                 self.ctx.pending[:] = [p for p in self.ctx.pending if p is not watch.pending]
 
+    def _resolve_boto_names(self, function: cst.FunctionDef) -> None:
+        keep = []
+        for scope, name, pending in self._boto_by_name:
+            if scope is not function:
+                keep.append((scope, name, pending))
+            elif _offline_name_uses(function, name):
+                self._drop(pending)
+        self._boto_by_name = keep
+
+    def _drop(self, pending: object) -> None:
+        self.ctx.pending[:] = [p for p in self.ctx.pending if p is not pending]
+
     def leave_Module(self, node: cst.Module) -> None:
+        imported = frozenset(self.ctx.names.aliases)
+        for cls, attr, pending in self._boto_by_attr:
+            if _offline_attribute_uses(node, cls, attr, imported):
+                self._drop(pending)
         if not self._patched or not self._by_receiver:
             return
         dropped = {id(p) for receiver, p in self._by_receiver if receiver in self._patched}
@@ -859,6 +924,7 @@ class ExternalCallWithoutTimeout(Rule):
             ext.kind is not CallKind.CONSTRUCTION
             or ext.qualified.rpartition(".")[2] not in _BOTO_FACTORIES
             or self.options.accept_library_defaults
+            or self._moto
         ):
             return
         arg = self._argument(node, "config", 9)
@@ -900,6 +966,18 @@ class ExternalCallWithoutTimeout(Rule):
         if arg.binding is not None and arg.state == _NONE:
             related.append((arg.binding.statement, "bound to None here"))
         self.report(node, message, help=help, related=related)
+        self._watch_boto_client(node)
+
+    def _watch_boto_client(self, node: cst.Call) -> None:
+        pending = self.ctx.pending[-1]
+        local = self._local_name_of.get(id(node))
+        function = self.ctx.current_function
+        if local is not None and function is not None:
+            self._boto_by_name.append((function, local[0], pending))
+            return
+        attr = self._self_attr_of.get(id(node))
+        if attr is not None and function is not None and self.ctx.classes:
+            self._boto_by_attr.append((self.ctx.classes[-1], attr, pending))
 
     def _boto_name(self, node: cst.Call, ext: ExternalCall) -> str:
         if ext.qualified in ("boto3.client", "boto3.resource"):
@@ -1016,6 +1094,250 @@ class _SessionWatch:
     bounded: int = 0
     harmless: int = 0
     spoiled: bool = False
+
+
+class _MotoImport(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            if name == "moto" or name.startswith("moto."):
+                self.found = True
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        name = dotted(node.module) if node.module is not None and not node.relative else ""
+        if name == "moto" or (name or "").startswith("moto."):
+            self.found = True
+
+
+def _imports_moto(module: cst.Module) -> bool:
+    """`import moto`, `from moto import mock_aws`, anywhere in the module (fixtures often import
+    it inside a function)."""
+    finder = _MotoImport()
+    module.visit(finder)
+    return finder.found
+
+
+def _is_self_attribute(expr: cst.BaseExpression) -> bool:
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+    )
+
+
+def _offline_call(call: cst.Call, receiver: Callable[[cst.BaseExpression], bool]) -> bool:
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in BOTO_OFFLINE_METHODS
+        and receiver(func.value)
+    )
+
+
+class _NameUses(cst.CSTVisitor):
+    """Occurrences of a local name in a function (attribute and keyword names excluded), and how
+    many of them are offline boto3 calls (`name.generate_presigned_url(...)`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.total = 0
+        self.offline = 0
+
+    def _is_it(self, expr: cst.BaseExpression) -> bool:
+        return isinstance(expr, cst.Name) and expr.value == self.name
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.total += 1
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if _offline_call(node, self._is_it):
+            self.offline += 1
+
+
+def _offline_name_uses(function: cst.FunctionDef, name: str) -> bool:
+    """Every use of the client held in local `name` is an offline method call (one binding)."""
+    uses = _NameUses(name)
+    function.body.visit(uses)
+    return uses.offline > 0 and uses.total == 1 + uses.offline
+
+
+class _AttributeUses(cst.CSTVisitor):
+    """Every `<x>.attr` in a module, for `attr` a client attribute of class `cls` or a property
+    of `cls` that returns it. Uses inside `cls` through `self` that only bind, test or return the
+    client, or call an offline method on it, are harmless; any other use (another class, another
+    receiver, passing it on, a method that goes over the wire) spoils the count. Attributes of
+    imported modules (`boto3.client` next to a property named `client`) are not uses."""
+
+    def __init__(
+        self,
+        cls: cst.ClassDef,
+        names: frozenset[str],
+        properties: frozenset[str],
+        imported: frozenset[str],
+        family: frozenset[str],
+    ) -> None:
+        self.cls = cls
+        self.family = family  # the class and its subclasses in the module
+        self.names = names
+        self.properties = properties
+        self.imported = imported
+        self.classes: list[cst.ClassDef] = []
+        self.functions: list[str] = []
+        self.total = 0
+        self.harmless = 0
+        self.offline = 0
+
+    def _is_it(self, expr: cst.BaseExpression) -> bool:
+        return (
+            bool(self.classes) and self.classes[-1] is self.cls
+            and _is_self_attribute(expr) and expr.attr.value in self.names  # type: ignore[attr-defined]
+        )
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value not in self.names:
+            return
+        head = dotted(node.value)
+        if head is not None and head.split(".")[0] in self.imported:
+            return  # `boto3.client`
+        if (
+            head == "self"
+            and self.classes
+            and self.classes[-1].name.value not in self.family
+        ):
+            return  # another class's own attribute of the same name
+        self.total += 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if _offline_call(node, self._is_it):
+            self.offline += 1
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if self._is_it(node.target):
+            self.harmless += 1
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._is_it(node.target):
+            self.harmless += 1
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self._is_it(node.left) and all(
+            isinstance(c.operator, (cst.Is, cst.IsNot)) and is_none(c.comparator)
+            for c in node.comparisons
+        ):
+            self.harmless += 1
+
+    def visit_If(self, node: cst.If) -> None:
+        test = node.test
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        if self._is_it(test):
+            self.harmless += 1
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if (
+            node.value is not None and self._is_it(node.value)
+            and self.functions and self.functions[-1] in self.properties
+        ):
+            self.harmless += 1
+
+
+def _offline_attribute_uses(
+    module: cst.Module, cls: cst.ClassDef, attr: str, imported: frozenset[str]
+) -> bool:
+    """Every use of the client held in `self.<attr>` (directly, or through a property of the
+    class that returns it) is an offline method call."""
+    properties = frozenset(
+        stmt.name.value
+        for stmt in (cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ())
+        if isinstance(stmt, cst.FunctionDef) and _is_property(stmt) and _returns_only(stmt, attr)
+    )
+    uses = _AttributeUses(
+        cls, frozenset({attr}) | properties, properties, imported, _family(module, cls)
+    )
+    module.visit(uses)
+    return uses.offline > 0 and uses.total == uses.harmless + uses.offline
+
+
+class _Classes(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.bases: dict[str, set[str]] = {}
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        names = {dotted(b.value) for b in node.bases} - {None}
+        self.bases.setdefault(node.name.value, set()).update(
+            n.rpartition(".")[2] for n in names  # type: ignore[union-attr]
+        )
+
+
+def _family(module: cst.Module, cls: cst.ClassDef) -> frozenset[str]:
+    """The class and every class of the module that derives from it, directly or not."""
+    classes = _Classes()
+    module.visit(classes)
+    family = {cls.name.value}
+    grew = True
+    while grew:
+        grew = False
+        for name, bases in classes.bases.items():
+            if name not in family and bases & family:
+                family.add(name)
+                grew = True
+    return frozenset(family)
+
+
+def _is_property(function: cst.FunctionDef) -> bool:
+    for decorator in function.decorators:
+        name = dotted(decorator.decorator)
+        if name is not None and name.rpartition(".")[2] in ("property", "cached_property"):
+            return True
+    return False
+
+
+class _Returns(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.values: list[cst.BaseExpression | None] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # nested functions return their own values
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.values.append(node.value)
+
+
+def _returns_only(function: cst.FunctionDef, attr: str) -> bool:
+    """The function's every `return` gives back `self.<attr>`."""
+    returns = _Returns()
+    function.body.visit(returns)
+    return bool(returns.values) and all(
+        v is not None and _is_self_attribute(v) and v.attr.value == attr  # type: ignore[attr-defined]
+        for v in returns.values
+    )
 
 
 def _bind(scope: dict[str, object], name: str, value: cst.BaseExpression, stmt: cst.CSTNode) -> None:

@@ -88,3 +88,13 @@ class DuplicateFunctionNames(ProjectRule):
 
 def spec(rule, **options):
     return (rule, rule.Options(**options))
+
+
+class BrokenAtStart(Rule):
+    """Raises in its constructor, as a rule with a bug in its set-up would."""
+
+    code, name, severity = "ARC996", "test-broken-at-start", Severity.NOTE
+    triggers = ("print",)
+
+    def __init__(self, ctx, options) -> None:
+        raise RecursionError("maximum recursion depth exceeded")

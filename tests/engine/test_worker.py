@@ -110,3 +110,13 @@ def test_crlf_file_positions_match_lines(tmp_path):
     path.write_bytes(b"x = 1\r\n\r\nprint(x)\r\n")
     [finding] = analyze_file(str(path), "crlf.py", [spec(PrintCall)]).findings
     assert finding.span.line == 3
+
+
+def test_rule_that_fails_to_start_is_reported_and_others_still_run():
+    from _support import BrokenAtStart
+
+    result = analyze_source("print(1)\n", "m.py", [spec(BrokenAtStart), spec(PrintCall)])
+    [note] = result.notifications
+    assert note.kind is NotificationKind.INTERNAL_ERROR and note.rule == "ARC996"
+    assert "RecursionError" in note.message
+    assert [f.code for f in result.findings] == ["ARC999"]

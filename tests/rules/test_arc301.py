@@ -924,3 +924,303 @@ def test_mogrify_built_values_are_quoted_by_the_driver():
             cur.execute(b"INSERT INTO t (a, b) VALUES " + values)
         """
     ) == []
+
+
+# -- values proven constant by a check, a loop or the module's own functions ---------------------
+def test_allow_list_guards_narrow_the_value():
+    assert lines(
+        """
+        def f(cursor, col, direction, n, key):
+            if col not in ("name", "created"):
+                raise ValueError(col)
+            cursor.execute(f"SELECT * FROM t ORDER BY {col}")
+            if direction in {"ASC", "DESC"}:
+                cursor.execute(f"SELECT * FROM t ORDER BY name {direction}")
+            cursor.execute(f"SELECT * FROM t ORDER BY name {direction}")
+            if not isinstance(n, int):
+                return None
+            cursor.execute(f"SELECT * FROM t LIMIT {n}")
+            for k in key:
+                if not k.isidentifier():
+                    continue
+                cursor.execute(f"SELECT {k} FROM t")
+        """
+    ) == [8]
+
+
+def test_checks_that_prove_nothing_keep_the_finding():
+    assert lines(
+        """
+        def f(cursor, col, allowed, other):
+            if col not in allowed:
+                raise ValueError(col)
+            cursor.execute(f"SELECT * FROM t ORDER BY {col}")
+            if other in ("a", "b") or other.startswith("x"):
+                cursor.execute(f"SELECT * FROM t ORDER BY {other}")
+            if other not in ("a", "b"):
+                print("unexpected")
+            cursor.execute(f"SELECT * FROM t ORDER BY {other}")
+        """
+    ) == [5, 7, 10]
+
+
+def test_regular_expression_guard_needs_a_strict_pattern():
+    assert lines(
+        """
+        import re
+
+        STRICT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+        LOOSE = re.compile(r"^.+$")
+        SPACES = re.compile(r"[\\w ]+")
+
+        def f(cursor, a, b, c, d):
+            if not STRICT.fullmatch(a):
+                raise ValueError(a)
+            cursor.execute(f"SELECT {a} FROM t")
+            if not LOOSE.fullmatch(b):
+                raise ValueError(b)
+            cursor.execute(f"SELECT {b} FROM t")
+            if not SPACES.fullmatch(c):
+                raise ValueError(c)
+            cursor.execute(f"SELECT {c} FROM t")
+            if not re.match(r"^[a-z_]+$", d):
+                raise ValueError(d)
+            cursor.execute(f"SELECT {d} FROM t")
+        """
+    ) == [14, 17]
+
+
+def test_loop_over_a_local_list_of_constant_tuples():
+    assert lines(
+        """
+        def f(conn, rows):
+            tables = [("knowledge", "k"), ("prompt", "p")]
+            for table, kind in tables:
+                conn.execute(f'SELECT * FROM "{table}" WHERE kind = %s', (kind,))
+            for i, (table, kind) in enumerate(tables):
+                conn.execute(f'SELECT * FROM "{table}"')
+            pairs = [(r.name, r.kind) for r in rows]
+            for table, kind in pairs:
+                conn.execute(f'SELECT * FROM "{table}"')
+        """
+    ) == [10]
+
+
+def test_explain_of_a_whole_statement():
+    assert lines(
+        """
+        def f(cursor, statement, x):
+            cursor.execute(f"EXPLAIN {statement}")
+            cursor.execute(f"EXPLAIN (TYPE IO, FORMAT JSON) {statement}")
+            cursor.execute("EXPLAIN QUERY PLAN %s" % statement)
+            cursor.execute(f"EXPLAIN SELECT * FROM t WHERE a = '{x}'")
+            sql = f"SELECT * FROM t WHERE a = '{x}'"
+            cursor.execute(f"EXPLAIN ANALYZE {sql}")
+        """
+    ) == [6, 8]
+
+
+def test_sqlalchemy_orm_attribute_names():
+    assert lines(
+        """
+        import sqlalchemy as sa
+
+        def f(column, value, comparator, other):
+            ref = f"{column.class_.__tablename__}.{column.key}"
+            sa.text(f"({ref} = :value AND BINARY {ref} = :value)")
+            sa.text(f"(BINARY {ref} {comparator} :values)")
+            sa.text(f"SELECT * FROM t WHERE {other.key} = 1")
+        """
+    ) == [7, 8]
+
+
+def test_attributes_set_to_numbers_or_validated_in_methods():
+    assert lines(
+        """
+        class Store:
+            def __init__(self, dim, strategy, table, mode):
+                self.dim = int(dim)
+                self.strategy = (strategy or "cosine").strip().lower()
+                if self.strategy not in {"cosine", "euclidean"}:
+                    raise ValueError(strategy)
+                self.table = table
+                self.mode = mode.lower()
+
+            def init(self, cur):
+                cur.execute(f"CREATE TABLE t (v VECTOR({self.dim})) DISTANCE={self.strategy}")
+                cur.execute(f"SELECT * FROM {self.table}")
+                cur.execute(f"SELECT * FROM t WHERE mode = '{self.mode}'")
+        """
+    ) == [13, 14]
+
+
+def test_attribute_used_before_its_check_is_not_validated():
+    assert lines(
+        """
+        class Store:
+            def __init__(self, cur, mode):
+                self.mode = mode
+                cur.execute(f"SET mode = '{self.mode}'")
+                if self.mode not in ("a", "b"):
+                    raise ValueError(mode)
+
+            def run(self, cur):
+                cur.execute(f"SELECT * FROM t WHERE mode = '{self.mode}'")
+        """
+    ) == [5, 10]
+
+
+def test_context_variable_set_only_to_constants():
+    assert lines(
+        """
+        from contextvars import ContextVar
+
+        MODE = ContextVar("MODE", default=None)
+        USER = ContextVar("USER", default=None)
+
+        def begin(flag, user):
+            MODE.set("IMMEDIATE" if flag else "DEFERRED")
+            USER.set(user)
+
+        def run(conn):
+            conn.exec_driver_sql(f"BEGIN {MODE.get()}")
+            conn.exec_driver_sql(f"SET ROLE {USER.get()}")
+        """
+    ) == [13]
+
+
+def test_names_quoted_by_postgres_in_a_catalog_query():
+    assert lines(
+        """
+        from alembic import op
+
+        def upgrade():
+            q = "SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid, c.relname FROM pg_index i"
+            index = op.get_bind().exec_driver_sql(q).first()
+            if index is not None and not index[1]:
+                op.execute(f"REINDEX INDEX CONCURRENTLY {index[0]}")
+                op.execute(f"REINDEX INDEX CONCURRENTLY {index[2]}")
+            name = op.get_bind().exec_driver_sql("SELECT quote_ident(relname) FROM pg_class").scalar()
+            op.execute(f"DROP INDEX {name}")
+        """
+    ) == [9]
+
+
+def test_helper_of_the_module_returning_constants_is_followed():
+    assert lines(
+        """
+        def _order(desc):
+            return "DESC" if desc else "ASC"
+
+        def _where(filters):
+            return " AND ".join(f"{k} = %s" for k in filters), list(filters.values())
+
+        class Repo:
+            def _columns(self):
+                return "id, name"
+
+            def find(self, cursor, filters, desc):
+                where, params = _where(filters)
+                cursor.execute(f"SELECT {self._columns()} FROM t ORDER BY id {_order(desc)}")
+                cursor.execute(f"SELECT * FROM t WHERE {where}", params)
+        """
+    ) == [15]
+
+
+def test_nested_helper_called_with_literals():
+    assert lines(
+        """
+        from sqlalchemy import text
+
+        def f(session, dialect, who):
+            if dialect == "sqlite":
+                def author(path):
+                    return f"json_extract(message, '{path}')"
+                author_id = f"COALESCE({author('$.user_id')}, {author('$.user.id')})"
+            else:
+                raise NotImplementedError(dialect)
+            session.execute(text(f"SELECT {author_id} FROM m"))
+            session.execute(text(f"SELECT {author(who)} FROM m"))
+        """
+    ) == [12]
+
+
+def test_private_function_parameters_bound_from_every_call():
+    assert lines(
+        """
+        import sqlalchemy as sa
+
+        def _indexes(conn, table_name):
+            conn.execute(sa.text(f"PRAGMA index_list('{table_name}')"))
+
+        def _drop(conn, table_name):
+            conn.execute(sa.text(f"DROP TABLE {table_name}"))
+
+        def _passed_around(conn, table_name):
+            conn.execute(sa.text(f"DROP TABLE {table_name}"))
+
+        def public(conn, table_name):
+            conn.execute(sa.text(f"DROP TABLE {table_name}"))
+
+        HOOKS = [_passed_around]
+
+        def upgrade(conn, name):
+            _indexes(conn, "user")
+            _indexes(conn, table_name="team")
+            _drop(conn, "user")
+            _drop(conn, name)
+            public(conn, "user")
+        """
+    ) == [8, 11, 14]
+
+
+def test_private_method_parameters_and_results_of_sibling_methods():
+    assert lines(
+        """
+        from sqlalchemy import text
+
+        class Index:
+            def setup(self, length):
+                method, options = self._config(length)
+                self._ensure(method, options)
+                self._drop("fixed")
+
+            def _config(self, length: int):
+                method = "hnsw" if length > 2000 else "ivfflat"
+                return method, f"WITH (lists = {length})"
+
+            def _ensure(self, method, options):
+                self.session.execute(text(f"CREATE INDEX i ON t USING {method} (v) {options}"))
+
+            def _drop(self, name):
+                self.session.execute(text(f"DROP INDEX {name}"))
+
+            def drop(self, name):
+                self._drop(name)
+        """
+    ) == [18]
+
+
+def test_a_local_name_shadows_a_module_function():
+    assert lines(
+        """
+        def build():
+            return "1"
+
+        def f(cursor, build):
+            cursor.execute("SELECT * FROM t WHERE a = " + build())
+
+        def g(cursor, factory):
+            build = factory()
+            cursor.execute("SELECT * FROM t WHERE a = " + build())
+
+        def h(cursor):
+            cursor.execute("SELECT * FROM t WHERE a = " + build())
+        """
+    ) == [6, 10]
+
+
+def test_thousands_of_concatenated_literals_do_not_recurse():
+    parts = "\n".join(f"    'part {i} '" for i in range(3000))
+    source = f"TEXT = (\n{parts}\n)\n\ndef f(cur, x):\n    cur.execute('SELECT * FROM t WHERE a = ' + x)\n"
+    assert lines(source) == [3005]

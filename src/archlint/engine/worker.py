@@ -169,10 +169,10 @@ def analyze_source(
     ctx = FileContext(path, source, module)
     for imp in module_imports(module):
         ctx.names.add_import(imp)
-    checkers: list[Checker] = [cls(ctx, opts) for cls, opts in active]
 
-    def on_error(checker: Checker, exc: Exception, node: cst.CSTNode) -> None:
-        label = getattr(checker, "code", None) or type(checker).__name__
+    def on_error(checker: Checker | type[Checker], exc: BaseException, node: object = None) -> None:
+        label = getattr(checker, "code", None) or getattr(checker, "__name__", None) or type(
+            checker).__name__
         result.notifications.append(
             Notification(
                 NotificationKind.INTERNAL_ERROR,
@@ -182,6 +182,13 @@ def analyze_source(
                 detail=traceback.format_exc(),
             )
         )
+
+    checkers: list[Checker] = []
+    for cls, opts in active:
+        try:
+            checkers.append(cls(ctx, opts))
+        except Exception as exc:  # a rule's bug costs only that rule
+            on_error(cls, exc)
 
     try:
         _Traversal(ctx, checkers, on_error).run(module)
@@ -201,7 +208,11 @@ def analyze_source(
         )
         return result
     result.facts = ctx.facts
-    result.findings = [_complete(ctx, p) for p in ctx.pending]
+    for pending in ctx.pending:
+        try:
+            result.findings.append(_complete(ctx, pending))
+        except Exception as exc:
+            on_error(pending.rule, exc)
     return result
 
 
@@ -271,7 +282,12 @@ def analyze_file(abs_path: str, rel_path: str, specs: Sequence[CheckerSpec]) -> 
     if source is None:
         assert problem is not None
         return FileResult(path=rel_path, notifications=[problem])
-    return analyze_source(source, rel_path, specs)
+    try:
+        return analyze_source(source, rel_path, specs)
+    except Exception as exc:  # last line of defence: one file, never the scan
+        return FileResult(path=rel_path, notifications=[Notification(
+            NotificationKind.INTERNAL_ERROR, rel_path,
+            f"internal error: {type(exc).__name__}: {exc}", detail=traceback.format_exc())])
 
 
 # -- process-pool plumbing: the specs are sent once per worker, not once per file ---------------

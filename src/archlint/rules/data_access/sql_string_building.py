@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -11,6 +12,7 @@ import libcst as cst
 
 from archlint.model import Severity
 from archlint.rules._names import dotted, iter_statements
+from archlint.rules._tree import blocks, children
 from archlint.rules.base import FileContext, Invalid, Rule
 
 
@@ -29,7 +31,7 @@ class SqlStringBuildingOptions:
 
 # -- values ------------------------------------------------------------------------------------
 # What an expression is known to hold, as far as string building goes.
-CONST, BUILT, UNKNOWN, SEQ, TEMPLATE = range(5)
+CONST, BUILT, UNKNOWN, SEQ, TEMPLATE, FUNC, ROW = range(7)
 
 # Stands in for SQL-looking text we cannot see (an imported constant named like a query).
 _SQL_HINT = "\x00SQL\x00"
@@ -38,10 +40,14 @@ _SQL_HINT = "\x00SQL\x00"
 class _V:
     """An immutable abstract value: CONST (text known or not), BUILT (a string built from a
     non-constant part: how, where, and which value entered), UNKNOWN (any non-constant value),
-    SEQ (a list/tuple/generator whose elements are summarised by `elem`), TEMPLATE (a
-    string.Template over `text`)."""
+    SEQ (a list/tuple/generator whose elements are summarised by `elem`; a tuple or list written
+    out also keeps each element in `items`), TEMPLATE (a string.Template over `text`), FUNC (a
+    function defined in the function being walked: `fn`), ROW (a row fetched by the query `text`).
+    """
 
-    __slots__ = ("elem", "entered", "form", "is_str", "kind", "known", "node", "text")
+    __slots__ = (
+        "elem", "entered", "fn", "form", "is_str", "items", "kind", "known", "node", "text",
+    )
 
     def __init__(
         self,
@@ -54,6 +60,8 @@ class _V:
         node: cst.CSTNode | None = None,
         entered: cst.CSTNode | None = None,
         elem: _V | None = None,
+        items: tuple[_V, ...] | None = None,
+        fn: cst.FunctionDef | None = None,
     ) -> None:
         self.kind = kind
         self.text = text
@@ -63,6 +71,8 @@ class _V:
         self.node = node
         self.entered = entered
         self.elem = elem
+        self.items = items
+        self.fn = fn
 
     def retext(self, text: str) -> _V:
         return _V(self.kind, text, form=self.form, node=self.node, entered=self.entered)
@@ -116,7 +126,10 @@ def _merge(a: _V | None, b: _V | None) -> _V:
         text = a.text if a.text == b.text else f"{a.text}\n{b.text}"
         return _V(CONST, text, is_str=a.is_str or b.is_str, known=a.known and b.known)
     if a.kind == SEQ and b.kind == SEQ:
-        return _V(SEQ, elem=_union(a.elem, b.elem), node=a.node)
+        items = None
+        if a.items is not None and b.items is not None and len(a.items) == len(b.items):
+            items = tuple(_merge(x, y) for x, y in zip(a.items, b.items))
+        return _V(SEQ, elem=_union(a.elem, b.elem), node=a.node, items=items)
     return _UNKNOWN_V
 
 
@@ -185,6 +198,21 @@ def looks_like_sql(text: str) -> bool:
     return _SQL_SHAPE.search(text) is not None
 
 
+# `EXPLAIN [options] <statement>`: the hole is a whole statement (the SQL to explain), not a value
+# pasted into one. Holes read as "{}" (or "%s" for '%' formatting).
+_EXPLAIN_WRAPPER = re.compile(
+    r"""(?ix)\A\s*EXPLAIN
+        (?:\s+(?:ANALY[SZ]E|VERBOSE|QUERY\s+PLAN|EXTENDED|PARTITIONS|FORMAT\s*=?\s*\w+)
+          |\s*\([^(){}%]*\))*
+        \s*(?:\{\}|%s)\s*;?\s*\Z"""
+)
+
+
+def wraps_a_statement(text: str) -> bool:
+    """`EXPLAIN {statement}`: the only hole is the statement being explained."""
+    return _EXPLAIN_WRAPPER.match(text) is not None
+
+
 # -- sinks ---------------------------------------------------------------------------------------
 GENERIC, SCRIPT, DRIVER, RAW, EXTRA, TEXT, RAWSQL, PSYCOPG, PANDAS, CUSTOM = (
     "generic", "script", "driver", "raw", "extra", "text", "rawsql", "psycopg", "pandas", "custom",
@@ -245,6 +273,8 @@ _NUMERIC_METHODS = frozenset({"ceil", "floor", "trunc", "fabs", "sqrt"})
 _QUOTERS = frozenset({"quote", "quote_schema", "quote_identifier", "format_table", "format_column"})
 # ORM metadata that names a table: developer-defined constants
 _TABLE_NAME_ATTRS = frozenset({"__tablename__", "db_table"})
+# ... and what names a column of an ORM attribute (`column.key` where `column.class_` is used)
+_ORM_COLUMN_ATTRS = frozenset({"key", "name"})
 # Identifier quoting, literal quoting by the driver, and SQL rendered by the library itself.
 _SANITIZERS = frozenset({
     "quote_name", "quote_ident", "quote_identifier", "quote_table", "quote_column",
@@ -371,9 +401,18 @@ class SqlStringBuilding(Rule):
     - Text built only from constants: literals, module-level names assigned once to a literal,
       UPPER_CASE names and attributes (`TABLE`, `settings.TABLE_NAME`, imported constants),
       class attributes assigned a literal in the class body and never reassigned through `self`,
-      ORM table names (`Model.__tablename__`, `Model._meta.db_table`), and loop variables over
-      a literal list or dict of constants (`for table in ("a", "b"):`,
-      `for table, key in TABLES.items():`).
+      ORM table names (`Model.__tablename__`, `Model._meta.db_table`) and the table and key of
+      an SQLAlchemy ORM attribute (`column.class_.__tablename__`, `column.key`), loop variables
+      over a literal list or dict of constants (`for table in ("a", "b"):`,
+      `for table, key in TABLES.items():`, `for table, kind in pairs:` with `pairs` a list of
+      tuples of literals), and a module `ContextVar` this module only ever sets to constants.
+    - Values checked against an allow-list before use: after `if col not in ("name", "id"):`
+      (or `not COL_RE.fullmatch(col)`, `not col.isidentifier()`, `not isinstance(n, int)`)
+      ending in `raise`, `return`, `continue` or `break`, and inside `if col in ALLOWED:`. A
+      regular expression counts when, matched in full, it admits no quote, space, semicolon or
+      `.` (`r"^[A-Za-z_][A-Za-z0-9_]*$"`). Attributes set through `self` only to constants,
+      numbers (`self.dim = int(dim)`) or values checked like this right after the assignment
+      are constants too.
     - Values that cannot carry SQL: numbers (numeric literals, `int()`, `len()`, `float()`,
       `math.ceil()`, arithmetic with a number, `range()`/`enumerate()` counters), `%d`/`{:d}`
       numeric formatting, and parameters annotated `int`, `float`, `bool`, `Decimal`, `UUID`,
@@ -381,7 +420,11 @@ class SqlStringBuilding(Rule):
     - Values quoted for SQL: identifier quoting (`connection.ops.quote_name`, `quote_ident`,
       `dialect.identifier_preparer.quote`), driver quoting (`cursor.mogrify`, `getquoted`,
       `escape_string`, psycopg `as_string`), SQL rendered by SQLAlchemy (`stmt.compile(...)`),
-      and quotes doubled by hand (`value.replace("'", "''")`).
+      quotes doubled by hand (`value.replace("'", "''")`), and names PostgreSQL quoted itself:
+      a column of a row fetched by a constant query (`conn.execute(q).first()[0]`) that the
+      query computes with `format('%I.%I', ...)` or `quote_ident(...)`.
+    - `EXPLAIN [options] {statement}`: the statement to explain is SQL by contract, not a value
+      pasted into one (a statement built from values here is still followed and flagged).
     - psycopg composition (`sql.SQL("SELECT {} FROM t").format(sql.Identifier(name))`),
       SQLAlchemy Core expressions and the Django ORM: no SQL text is built.
     - A string built for something other than a sink: log and error messages such as
@@ -391,10 +434,16 @@ class SqlStringBuilding(Rule):
       objects known to come from redis, subprocess, HTTP clients, MongoDB, Elasticsearch or
       neo4j. `redis.execute_command`, `subprocess.run` and `os.system` are not sinks.
     - Strings built in another function or stored on `self`: the rule follows local names
-      within one function only, so `cursor.execute(query)` with `query` a parameter is quiet.
+      within one function, so `cursor.execute(query)` with `query` a parameter is quiet.
       A parameter or a call result that enters a string built here is a non-constant part,
       though: `cursor.execute("SELECT * FROM t WHERE " + where)` is flagged, and so is a
-      fragment returned by a helper (`where, params = build_filter(f)`) pasted into the query.
+      fragment returned by a helper (`where, params = build_filter(f)`) pasted into the query
+      unless that helper is defined in the same module and provably returns constants. Before
+      reporting, the rule follows calls into the module's own functions and methods (a helper
+      that validates its keys and binds its values, a nested `def` called with literals) to
+      learn which results are constants, and binds the parameters of a private function or
+      method (`_name`, only ever called by name or through `self`) that every call in the
+      module passes a constant for.
     - `pandas.read_sql_table` (it takes a table name, not SQL).
 
     ## References
@@ -546,6 +595,54 @@ class SqlStringBuilding(Rule):
         def run(cursor):
             q = "SELECT * FROM t"
             cursor.execute(q)
+        """,
+        # an identifier checked against an allow-list first
+        """
+        def ordered(cursor, col):
+            if col not in ("name", "created_at"):
+                raise ValueError(col)
+            cursor.execute(f"SELECT * FROM users ORDER BY {col}")
+        """,
+        # EXPLAIN of a whole statement
+        """
+        def cost(cursor, statement):
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}")
+        """,
+        # unpacking a local list of constant tuples
+        """
+        def backfill(conn):
+            tables = [("knowledge", "k"), ("prompt", "p")]
+            for table, kind in tables:
+                conn.execute(f'UPDATE "{table}" SET kind = %s', (kind,))
+        """,
+        # a helper of this module that validates its keys and binds its values
+        """
+        import re
+
+        KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+        def _where(filters):
+            clause, params = "", {}
+            for i, (key, value) in enumerate(filters.items()):
+                if not KEY.fullmatch(key):
+                    raise ValueError(key)
+                clause += f" AND meta->>'{key}' = %(v{i})s"
+                params[f"v{i}"] = value
+            return clause, params
+
+        def search(cursor, filters):
+            clause, params = _where(filters)
+            cursor.execute(f"SELECT * FROM docs WHERE TRUE{clause}", params)
+        """,
+        # a name PostgreSQL quoted itself
+        """
+        def rebuild(conn):
+            row = conn.execute(
+                "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'ix_a'"
+            ).first()
+            if row is not None:
+                conn.execute(f"REINDEX INDEX {row[0]}")
         """,
     ]
     INVALID: ClassVar = [
@@ -737,6 +834,24 @@ class SqlStringBuilding(Rule):
         self._extra_names = frozenset(s for s in extra if "." not in s)
         self._extra_qualified = frozenset(s for s in extra if "." in s)
         self._consts: dict[str, _V] = {}
+        # Module-level names bound once to re.compile("<pattern>") and to ContextVar(...).
+        self._patterns: dict[str, str] = {}
+        self._ctxvar_names: set[str] = set()
+        self._shared = _Shared()
+        # The functions being walked, innermost last, with the depth of their scope.
+        self._funcs: list[tuple[cst.FunctionDef, int]] = []
+        # A walk run on behalf of another one (to confirm a finding, to summarise what a function
+        # returns, or to see the arguments of a call) reports nothing and follows calls into the
+        # functions of this module ("precise"); the file's own walk does not.
+        self._sub = False
+        self._precise = False
+        self._cls: cst.ClassDef | None = None
+        self._reported: set[int] = set()
+        self._watch: frozenset[int] = frozenset()
+        self._watched: dict[int, list[tuple[str | None, str, _V]]] = {}
+        self._returns: _V | None = None
+        self._return_depth = -1
+        self._depth = 0
         self._scan_module_constants()
 
     # -- module and class constants ------------------------------------------------------------
@@ -762,14 +877,29 @@ class SqlStringBuilding(Rule):
         for name in order:
             if counts[name] != 1:
                 continue
-            v = self._eval(values[name])
+            value = values[name]
+            if isinstance(value, cst.Call):
+                qualified = self.ctx.names.qualify(value.func)
+                if qualified == "re.compile" and value.args:
+                    pattern = self._eval(value.args[0].value)
+                    if pattern.kind == CONST and pattern.known and pattern.is_str:
+                        self._patterns[name] = pattern.text
+                elif qualified == "contextvars.ContextVar":
+                    self._ctxvar_names.add(name)
+                continue
+            v = self._eval(value)
             if v.kind == CONST or v.kind == TEMPLATE or (v.kind == SEQ and not _is_nonconst(v)):
                 self._consts[name] = v
 
+    def _current_class(self) -> cst.ClassDef | None:
+        if self._sub:
+            return self._cls
+        return self.ctx.classes[-1] if self.ctx.classes else None
+
     def _class_constant(self, attr: str) -> _V | None:
-        if not self.ctx.classes:
+        cls = self._current_class()
+        if cls is None:
             return None
-        cls = self.ctx.classes[-1]
         table = self._class_consts.get(id(cls))
         if table is None:
             self._class_consts[id(cls)] = {}  # a reference to self.x inside the scan: unknown
@@ -777,8 +907,12 @@ class SqlStringBuilding(Rule):
         return table.get(attr)
 
     def _scan_class(self, cls: cst.ClassDef) -> dict[str, _V]:
+        """Attributes that hold constants: assigned a literal in the class body, or only ever
+        assigned (through `self`) constants, numbers (`self.size = int(size)`), or values checked
+        against an allow-list right after (`if self.mode not in ("a", "b"): raise ...`)."""
         found: dict[str, _V] = {}
         reassigned: set[str] = set()
+        in_methods: dict[str, _V | None] = {}  # None: assigned something else
         body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
         for stmt in body:
             if isinstance(stmt, cst.SimpleStatementLine):
@@ -797,20 +931,157 @@ class SqlStringBuilding(Rule):
                         if v.kind == CONST:
                             found[target.value] = v
             elif isinstance(stmt, cst.FunctionDef):
-                for small in iter_statements(stmt.body):
-                    targets: list[cst.BaseExpression] = []
-                    if isinstance(small, cst.Assign):
-                        targets = [t.target for t in small.targets]
-                    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                        targets = [small.target]
-                    for t in targets:
-                        if (
-                            isinstance(t, cst.Attribute)
-                            and isinstance(t.value, cst.Name)
-                            and t.value.value in ("self", "cls")
-                        ):
-                            reassigned.add(t.attr.value)
+                for attr, v in self._self_assignments(stmt.body):
+                    if attr in in_methods:
+                        old = in_methods[attr]
+                        in_methods[attr] = None if old is None or v is None else _merge(old, v)
+                    else:
+                        in_methods[attr] = v
+        for attr, v in in_methods.items():
+            if v is None or v.kind != CONST or attr in reassigned:
+                found.pop(attr, None)
+            elif attr in found:
+                found[attr] = _merge(found[attr], v)
+            else:
+                found[attr] = v
         return {k: v for k, v in found.items() if k not in reassigned}
+
+    def _self_assignments(self, block: cst.BaseSuite) -> list[tuple[str, _V | None]]:
+        """`self.x = ...` in a method (nested blocks and functions included): what each one
+        assigns when that is a constant, a number or a value validated right after; else None."""
+        out: list[tuple[str, _V | None]] = []
+        body = block.body if isinstance(block, cst.IndentedBlock) else [block]
+        for index, stmt in enumerate(body):
+            if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                smalls = stmt.body
+            else:
+                smalls = ()
+                if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                    out.extend(self._self_assignments(stmt.body))
+                elif isinstance(stmt, cst.BaseCompoundStatement):
+                    for inner in blocks(stmt):
+                        if isinstance(inner, cst.If):
+                            out.extend(self._self_assignments(inner.body))
+                        else:
+                            out.extend(self._self_assignments(inner))
+            for small in smalls:
+                targets: list[cst.BaseExpression] = []
+                value: cst.BaseExpression | None = None
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                    value = small.value
+                elif isinstance(small, cst.AnnAssign):
+                    targets = [small.target]
+                    value = small.value
+                elif isinstance(small, cst.AugAssign):
+                    targets = [small.target]
+                for t in targets:
+                    for el in _attribute_targets(t):
+                        attr = el.attr.value
+                        v: _V | None = None
+                        if el is t and value is not None:
+                            v = self._eval_in_scope(value)
+                            if v.kind != CONST:
+                                v = self._validated_after(body[index + 1:], _key(el))
+                        out.append((attr, v))
+        return out
+
+    def _validated_after(self, rest: Sequence[cst.BaseStatement], key: str | None) -> _V | None:
+        """The value `key` is proven to hold by an `if <not valid>: raise` guard that follows
+        its assignment in the same block, with only assignments and other guards between."""
+        if key is None:
+            return None
+        for stmt in rest:
+            if isinstance(stmt, cst.If) and stmt.orelse is None and _terminates(stmt.body):
+                for k, v in self._validations(stmt.test, positive=False):
+                    if k == key:
+                        return v
+            elif not (
+                isinstance(stmt, cst.SimpleStatementLine)
+                and all(isinstance(s, (cst.Assign, cst.AnnAssign)) for s in stmt.body)
+            ):
+                return None
+        return None
+
+    def _validations(self, test: cst.BaseExpression, *, positive: bool) -> list[tuple[str, _V]]:
+        """What `test` proves when it is true (positive) or false: (name or `self.x`, value)
+        pairs for membership in a collection of constants (`x in ALLOWED`), equality with a
+        constant, a full match of a regular expression that admits no quote or space
+        (`NAME_RE.fullmatch(x)`), `x.isidentifier()`/`isalnum()`/`isdigit()` and
+        `isinstance(x, int)`."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._validations(test.expression, positive=not positive)
+        if isinstance(test, cst.BooleanOperation):
+            # `a and b` true, or `a or b` false: both parts hold
+            if positive == isinstance(test.operator, cst.And):
+                return [
+                    *self._validations(test.left, positive=positive),
+                    *self._validations(test.right, positive=positive),
+                ]
+            return []
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            key = _key(test.left)
+            if key is None:
+                return []
+            target = test.comparisons[0]
+            op = target.operator
+            if isinstance(op, cst.In if positive else cst.NotIn):
+                allowed = self._allowed(target.comparator)
+                return [(key, allowed)] if allowed is not None else []
+            if isinstance(op, cst.Equal if positive else cst.NotEqual):
+                v = self._eval(target.comparator)
+                return [(key, v)] if v.kind == CONST else []
+            return []
+        if positive and isinstance(test, cst.Call):
+            return self._validator_call(test)
+        return []
+
+    def _allowed(self, collection: cst.BaseExpression) -> _V | None:
+        """What a member of `collection` holds when it is a collection of constants."""
+        v = self._eval(collection)
+        if v.kind == SEQ and not _is_nonconst(v):
+            return v.elem if v.elem is not None and v.elem.kind == CONST else _OPAQUE_CONST
+        if v.kind == CONST:
+            return _OPAQUE_CONST  # a dict of constants, a constant by convention
+        return None
+
+    def _validator_call(self, call: cst.Call) -> list[tuple[str, _V]]:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            attr = func.attr.value
+            if attr in _STR_VALIDATORS and not call.args:
+                key = _key(func.value)
+                return [(key, _OPAQUE_CONST)] if key is not None else []
+            if attr in ("fullmatch", "match") and call.args:
+                pattern: str | None = None
+                subject = call.args[0].value
+                if self.ctx.names.qualify(func) in ("re.fullmatch", "re.match"):
+                    if len(call.args) < 2:
+                        return []
+                    v = self._eval(call.args[0].value)
+                    if v.kind == CONST and v.known and v.is_str:
+                        pattern = v.text
+                    subject = call.args[1].value
+                elif isinstance(func.value, cst.Name) and not self._is_bound(func.value.value):
+                    pattern = self._patterns.get(func.value.value)
+                key = _key(subject)
+                full = attr == "fullmatch"
+                if pattern is not None and key is not None and _safe_pattern(pattern, full):
+                    return [(key, _OPAQUE_CONST)]
+            return []
+        if isinstance(func, cst.Name) and func.value == "isinstance" and len(call.args) == 2:
+            key = _key(call.args[0].value)
+            types = call.args[1].value
+            names = (
+                [dotted(el.value) for el in types.elements]
+                if isinstance(types, cst.Tuple)
+                else [dotted(types)]
+            )
+            if key is not None and names and all(
+                n is not None and n.rsplit(".", 1)[-1] in _NUMERIC_TYPES for n in names
+            ):
+                return [(key, _NUMBER)]
+        return []
 
     def _eval_in_scope(self, expr: cst.BaseExpression) -> _V:
         """Evaluate with module constants only (for class bodies scanned from a method)."""
@@ -822,7 +1093,7 @@ class SqlStringBuilding(Rule):
             self._scopes, self._comp = saved_scopes, saved_comp
 
     # -- scopes and branches ---------------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def _param_scope(self, node: cst.FunctionDef) -> dict[str, _V]:
         scope: dict[str, _V] = {}
         params = node.params
         for p in (*params.posonly_params, *params.params, *params.kwonly_params):
@@ -831,10 +1102,22 @@ class SqlStringBuilding(Rule):
                 scope[name] = _NUMBER
             elif name in self._consts or _UPPER_NAME.fullmatch(name):
                 scope[name] = _UNKNOWN_V
-        self._scopes.append(scope)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param) and (
+                star.name.value in self._consts or _UPPER_NAME.fullmatch(star.name.value)
+            ):
+                scope[star.name.value] = _UNKNOWN_V
+        return scope
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.append(self._param_scope(node))
+        self._funcs.append((node, len(self._scopes)))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes.pop()
+        self._funcs.pop()
+        if len(self._scopes) > 1:  # a function defined in a function: followed into when called
+            self._scopes[-1][node.name.value] = _V(FUNC, fn=node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._scopes.append({})
@@ -851,6 +1134,10 @@ class SqlStringBuilding(Rule):
         if isinstance(node.orelse, cst.Else):
             blocks.add(id(node.orelse.body))
         self._push_frame(blocks, loop=False)
+        # `if table in ALLOWED:` — the body sees a value from the allow-list
+        for key, v in self._validations(node.test, positive=True):
+            if "." not in key:
+                self._scopes[-1][key] = v
 
     def leave_If(self, node: cst.If) -> None:
         frame = self._frames.pop()
@@ -858,6 +1145,11 @@ class SqlStringBuilding(Rule):
         if not isinstance(node.orelse, cst.Else):
             states.append(self._scopes[frame.depth])
         self._scopes[frame.depth] = _join_states(states) if states else dict(frame.snapshot)
+        if node.orelse is None and _terminates(node.body):
+            # `if table not in ALLOWED: raise ...` — what follows sees a validated value
+            for key, v in self._validations(node.test, positive=False):
+                if "." not in key:
+                    self._scopes[frame.depth][key] = v
 
     def visit_Match(self, node: cst.Match) -> None:
         self._push_frame({id(case.body) for case in node.cases}, loop=False)
@@ -924,14 +1216,21 @@ class SqlStringBuilding(Rule):
         if isinstance(target, cst.Name):
             self._bind(target.value, self._eval(value))
         elif isinstance(target, (cst.Tuple, cst.List)):
+            self._bind_value(target, self._eval(value))
+
+    def _bind_value(self, target: cst.BaseExpression, v: _V) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(target.value, v)
+        elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             if (
-                isinstance(value, (cst.Tuple, cst.List))
-                and len(value.elements) == len(elements)
-                and not any(isinstance(e, cst.StarredElement) for e in (*elements, *value.elements))
+                v.kind == SEQ
+                and v.items is not None
+                and len(v.items) == len(elements)
+                and not any(isinstance(e, cst.StarredElement) for e in elements)
             ):
-                for t, v in zip(elements, value.elements):
-                    self._bind_target(t.value, v.value)
+                for t, item in zip(elements, v.items):
+                    self._bind_value(t.value, item)
             else:
                 for name in _target_names(target):
                     self._bind(name, _UNKNOWN_V)
@@ -994,8 +1293,7 @@ class SqlStringBuilding(Rule):
             if fname == "enumerate" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
                 first, second = (e.value for e in target.elements)
                 pairs = [(n, _NUMBER) for n in _target_names(first)]
-                elem = self._elements(iterable.args[0].value)
-                value = elem if elem.kind in (CONST, BUILT) else _UNKNOWN_V
+                value = _loop_value(second, self._elements(iterable.args[0].value))
                 return pairs + [(n, value) for n in _target_names(second)]
         if (
             isinstance(iterable, cst.Call)
@@ -1006,8 +1304,7 @@ class SqlStringBuilding(Rule):
             mapping = self._eval(iterable.func.value)  # a constant dict
             value = mapping if mapping.kind == CONST else _UNKNOWN_V
             return [(name, value) for name in names]
-        elem = self._elements(iterable)
-        value = elem if elem.kind in (CONST, BUILT) else _UNKNOWN_V
+        value = _loop_value(target, self._elements(iterable))
         return [(name, value) for name in names]
 
     def _push_comprehension(self, comp: cst.CompFor | None) -> None:
@@ -1054,7 +1351,9 @@ class SqlStringBuilding(Rule):
             if v.kind == UNKNOWN:
                 return _unknown(node)
             if v.kind == SEQ and v.node is None:
-                return _V(SEQ, elem=v.elem, node=node)
+                return _V(SEQ, elem=v.elem, node=node, items=v.items)
+            if v.kind in (FUNC, ROW):
+                return _V(v.kind, v.text, node=node, fn=v.fn)
             return v
         v = self._consts.get(name)
         if v is not None:
@@ -1087,7 +1386,18 @@ class SqlStringBuilding(Rule):
         if t is cst.FormattedString:
             return self._fstring(e)  # type: ignore[arg-type]
         if t is cst.ConcatenatedString:
-            return _combine([self._eval(e.left), self._eval(e.right)], _FORMS["fstring"], e)  # type: ignore[attr-defined]
+            # "a" "b" "c": flattened without recursing once per part (generated modules hold
+            # thousands of parts)
+            parts: list[cst.BaseExpression] = []
+            stack: list[cst.BaseExpression] = [e]
+            while stack:
+                node = stack.pop()
+                if type(node) is cst.ConcatenatedString:
+                    stack.append(node.right)  # type: ignore[attr-defined]
+                    stack.append(node.left)  # type: ignore[attr-defined]
+                else:
+                    parts.append(node)
+            return _combine([self._eval(x) for x in parts], _FORMS["fstring"], e)
         if t is cst.BinaryOperation:
             return self._binary(e)  # type: ignore[arg-type]
         if t is cst.Call:
@@ -1098,15 +1408,21 @@ class SqlStringBuilding(Rule):
             return _NUMBER
         if t is cst.IfExp:
             return _merge(self._eval(e.body), self._eval(e.orelse))  # type: ignore[attr-defined]
+        if t is cst.Await:
+            return self._eval(e.expression)  # type: ignore[attr-defined]
         if t is cst.List or t is cst.Tuple or t is cst.Set:
             elem: _V | None = None
+            items: list[_V] | None = [] if t is not cst.Set else None
             for el in e.elements:  # type: ignore[attr-defined]
                 if isinstance(el, cst.StarredElement):
                     part = self._elements(el.value)
+                    items = None
                 else:
                     part = self._eval(el.value)
+                    if items is not None:
+                        items.append(part)
                 elem = _union(elem, part)
-            return _V(SEQ, elem=elem, node=e)
+            return _V(SEQ, elem=elem, node=e, items=tuple(items) if items is not None else None)
         if t is cst.ListComp or t is cst.GeneratorExp or t is cst.SetComp:
             return self._comprehension(e)  # type: ignore[arg-type]
         if t is cst.Dict:
@@ -1123,6 +1439,11 @@ class SqlStringBuilding(Rule):
             base = self._eval(e.value)  # type: ignore[attr-defined]
             if base.kind == CONST:
                 return base if base.is_str else _OPAQUE_CONST
+            if base.kind == ROW:
+                index = _integer_index(e)  # type: ignore[arg-type]
+                if index is not None and _column_is_quoted(base.text, index):
+                    return _OPAQUE_CONST
+                return _unknown(e)
             if base.kind == SEQ and base.elem is not None and base.elem.kind == CONST:
                 return base.elem
             return _unknown(e)
@@ -1242,6 +1563,12 @@ class SqlStringBuilding(Rule):
             return _OPAQUE_CONST
         value = e.value
         if (
+            attr in _ORM_COLUMN_ATTRS
+            and isinstance(value, cst.Name)
+            and value.value in self._orm_attribute_names()
+        ):
+            return _OPAQUE_CONST  # column.key of an ORM attribute (`column.class_` is its model)
+        if (
             attr in ("value", "name")
             and isinstance(value, cst.Attribute)
             and _UPPER_NAME.fullmatch(value.attr.value)
@@ -1305,6 +1632,30 @@ class SqlStringBuilding(Rule):
                 return self._eval(e.args[0].value)
             if attr == "Template" and self.ctx.names.qualify(func) == "string.Template":
                 return self._template(e)
+            receiver = func.value
+            if (
+                attr == "get"
+                and not e.args
+                and isinstance(receiver, cst.Name)
+                and receiver.value in self._ctxvar_names
+                and not self._is_bound(receiver.value)
+            ):
+                return self._context_var(receiver.value, e)
+            if attr in _ROW_METHODS and not e.args:
+                row = self._fetched_row(receiver)
+                if row is not None:
+                    if attr == "scalar":
+                        return _OPAQUE_CONST if _column_is_quoted(row, 0) else _unknown(e)
+                    return _V(ROW, row, node=e)
+            if (
+                self._precise
+                and isinstance(receiver, cst.Name)
+                and receiver.value in ("self", "cls")
+            ):
+                cls = self._current_class()
+                method = self._shared.index(self.ctx.module).method(cls, attr)
+                if method is not None:
+                    return self._summary(method, e, cls, bound_self=True)
             return _unknown(e)
         if isinstance(func, cst.Name):
             name = func.value
@@ -1323,7 +1674,273 @@ class SqlStringBuilding(Rule):
                 return self._eval(e.args[0].value)
             if name == "Template" and self.ctx.names.qualify(func) == "string.Template":
                 return self._template(e)
+            if self._precise:
+                local = self._raw_binding(name)
+                if local is not None:
+                    if local.kind == FUNC and local.fn is not None:
+                        return self._summary(local.fn, e, self._current_class(), nested=True)
+                    return _unknown(e)
+                fn = self._shared.index(self.ctx.module).defs.get(name)
+                if fn is not None and name not in self.ctx.names.aliases and not self._is_bound(name):
+                    return self._summary(fn, e, None)
         return _unknown(e)
+
+    def _is_bound(self, name: str) -> bool:
+        """A name bound in the function being walked (shadowing a module-level one)."""
+        if any(name in comp for comp in self._comp) or name in self._scopes[-1]:
+            return True
+        return any(name in self._shared.local_names(f) for f, _ in self._funcs)
+
+    def _raw_binding(self, name: str) -> _V | None:
+        for comp in reversed(self._comp):
+            if name in comp:
+                return comp[name]
+        return self._scopes[-1].get(name)
+
+    # -- values produced elsewhere in the module ---------------------------------------------------
+    def _context_var(self, name: str, e: cst.Call) -> _V:
+        """`MODE.get()` on a module ContextVar that this module only ever sets to constants."""
+        cache = self._shared.ctxvars
+        if name not in cache:
+            cache[name] = None
+            value: _V | None = None
+            for call in self._shared.index(self.ctx.module).ctxvar_sets.get(name, []):
+                if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+                    value = None
+                    break
+                v = self._eval_in_scope(call.args[0].value)
+                if v.kind != CONST:
+                    value = None
+                    break
+                value = v if value is None else _merge(value, v)
+            cache[name] = value
+        value = cache[name]
+        return value if value is not None else _unknown(e)
+
+    def _fetched_row(self, receiver: cst.BaseExpression) -> str | None:
+        """The SQL text of `conn.execute("<constant SQL>")` whose row is fetched."""
+        if not (isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute)):
+            return None
+        if _METHOD_SINKS.get(receiver.func.attr.value) not in (GENERIC, DRIVER):
+            return None
+        arg = _sql_argument(receiver)
+        if arg is None:
+            return None
+        v = self._eval(arg)
+        if v.kind == CONST and v.known and v.is_str:
+            return v.text
+        return None
+
+    def _orm_attribute_names(self) -> frozenset[str]:
+        """Names used as `x.class_` in the function being walked: SQLAlchemy ORM attributes."""
+        if not self._funcs:
+            return frozenset()
+        fn = self._funcs[-1][0]
+        cache = self._shared.orm_names
+        found = cache.get(id(fn))
+        if found is None:
+            names = set()
+            stack: list[cst.CSTNode] = [fn.body]
+            while stack:
+                node = stack.pop()
+                if (
+                    isinstance(node, cst.Attribute)
+                    and node.attr.value == "class_"
+                    and isinstance(node.value, cst.Name)
+                ):
+                    names.add(node.value.value)
+                stack.extend(children(node))
+            found = cache[id(fn)] = frozenset(names)
+        return found
+
+    # -- following calls into functions of this module (precise walks only) -----------------------
+    def _spawn(self, cls: cst.ClassDef | None, scopes: list[dict[str, _V]]) -> SqlStringBuilding:
+        sub = object.__new__(type(self))
+        sub.ctx = self.ctx
+        sub.options = self.options
+        sub._scopes = scopes
+        sub._comp = []
+        sub._frames = []
+        sub._class_consts = self._class_consts
+        sub._extra_names = self._extra_names
+        sub._extra_qualified = self._extra_qualified
+        sub._consts = self._consts
+        sub._patterns = self._patterns
+        sub._ctxvar_names = self._ctxvar_names
+        sub._shared = self._shared
+        sub._funcs = []
+        sub._sub = True
+        sub._precise = True
+        sub._cls = cls
+        sub._reported = set()
+        sub._watch = frozenset()
+        sub._watched = {}
+        sub._returns = None
+        sub._return_depth = -1
+        sub._depth = self._depth + 1
+        return sub
+
+    def _walk_function(
+        self,
+        fn: cst.FunctionDef,
+        cls: cst.ClassDef | None,
+        outer: list[dict[str, _V]],
+        bound: dict[str, _V],
+        *,
+        watch: frozenset[int] = frozenset(),
+        returns: bool = False,
+    ) -> SqlStringBuilding:
+        sub = self._spawn(cls, [dict(scope) for scope in outer] or [{}])
+        scope = sub._param_scope(fn)
+        scope.update(bound)
+        sub._scopes.append(scope)
+        sub._funcs.append((fn, len(sub._scopes)))
+        sub._watch = watch
+        if returns:
+            sub._return_depth = len(sub._scopes)
+        _walk(sub, fn.body)
+        return sub
+
+    def _summary(
+        self,
+        fn: cst.FunctionDef,
+        call: cst.Call,
+        cls: cst.ClassDef | None,
+        *,
+        bound_self: bool = False,
+        nested: bool = False,
+    ) -> _V:
+        """What a call to a function of this module returns, when that is a constant (or a
+        tuple of constants): the function is walked with the constant arguments of this call."""
+        shared = self._shared
+        if self._depth >= _MAX_DEPTH or id(fn) in shared.active or _is_generator(fn, shared):
+            return _unknown(call)
+        args = [
+            (a.keyword.value if a.keyword else None, a.star, self._eval(a.value)) for a in call.args
+        ]
+        bound = self._bind_arguments(fn, args, method=bound_self and _is_method(fn)) or {}
+        consts = tuple(sorted((k, v.kind, v.text, v.is_str, v.known) for k, v in bound.items()))
+        key: tuple = (id(fn), id(cls), consts)
+        if nested:
+            key = (*key, id(call))  # closures see the state of the enclosing function
+        result = shared.summaries.get(key)
+        if result is None:
+            shared.active.add(id(fn))
+            try:
+                outer = [self._scopes[0]] if not nested else self._scopes
+                sub = self._walk_function(fn, cls, outer, bound, returns=True)
+            finally:
+                shared.active.discard(id(fn))
+            result = shared.summaries[key] = _constant_part(sub._returns)
+        return _with_node(result, call)
+
+    def _bind_arguments(
+        self,
+        fn: cst.FunctionDef,
+        args: list[tuple[str | None, str, _V]],
+        *,
+        method: bool,
+    ) -> dict[str, _V] | None:
+        """Parameters bound to the constant values of a call's arguments (and defaults);
+        None when the call cannot be matched to the parameters."""
+        params = fn.params
+        positional = [*params.posonly_params, *params.params]
+        if method and positional:
+            positional = positional[1:]
+        by_name = {p.name.value: p for p in (*positional, *params.kwonly_params)}
+        values: dict[str, _V] = {}
+        index = 0
+        for keyword, star, v in args:
+            if star:
+                return None
+            if keyword is None:
+                if index >= len(positional):
+                    return None
+                values[positional[index].name.value] = v
+                index += 1
+            elif keyword in by_name:
+                values[keyword] = v
+            else:
+                return None
+        for name, p in by_name.items():
+            if name not in values and p.default is not None:
+                values[name] = self._eval_in_scope(p.default)
+        return {k: v for k, v in values.items() if k in by_name and not _is_nonconst(v)}
+
+    def _propagated(self, fn: cst.FunctionDef) -> dict[str, _V]:
+        """Parameters of a private function (`_name`) that every call in this module passes a
+        constant for."""
+        shared = self._shared
+        cached = shared.propagated.get(id(fn))
+        if cached is not None:
+            return cached
+        shared.propagated[id(fn)] = {}
+        name = fn.name.value
+        out: dict[str, _V] = {}
+        if name.startswith("_") and not name.startswith("__") and self._depth < _MAX_DEPTH:
+            index = shared.index(self.ctx.module)
+            sites = index.private_call_sites(fn)
+            merged: dict[str, _V] | None = None
+            for call, caller, caller_cls in sites or ():
+                args = self._arguments_at(call, caller, caller_cls)
+                if args is None:
+                    merged = None
+                    break
+                is_method = index.owner.get(id(fn)) is not None and _is_method(fn)
+                bound = self._bind_arguments(fn, args, method=is_method)
+                if bound is None:
+                    merged = None
+                    break
+                if merged is None:
+                    merged = bound
+                else:
+                    merged = {
+                        k: _merge(v, bound[k]) for k, v in merged.items() if k in bound
+                    }
+            if merged:
+                out = {k: v for k, v in merged.items() if not _is_nonconst(v)}
+        shared.propagated[id(fn)] = out
+        return out
+
+    def _arguments_at(
+        self, call: cst.Call, caller: cst.FunctionDef | None, cls: cst.ClassDef | None
+    ) -> list[tuple[str | None, str, _V]] | None:
+        if caller is None:
+            return [
+                (a.keyword.value if a.keyword else None, a.star, self._eval_in_scope(a.value))
+                for a in call.args
+            ]
+        if id(caller) in self._shared.active:
+            return None
+        self._shared.active.add(id(caller))
+        try:
+            bound = self._propagated(caller)
+            sub = self._walk_function(caller, cls, [{}], bound, watch=frozenset({id(call)}))
+        finally:
+            self._shared.active.discard(id(caller))
+        return sub._watched.get(id(call))
+
+    def _confirmed(self, node: cst.Call) -> bool:
+        """A finding in a function, seen by the file's own walk: does it survive a precise walk
+        of that function (calls into this module's functions followed, private functions'
+        parameters bound to what every call passes)?"""
+        if not self._funcs:
+            return True
+        fn, depth = self._funcs[-1]
+        if depth != len(self._scopes):
+            return True
+        shared = self._shared
+        reported = shared.confirmed.get(id(fn))
+        if reported is None:
+            cls = self._current_class()
+            shared.active.add(id(fn))
+            try:
+                bound = self._propagated(fn)
+                sub = self._walk_function(fn, cls, self._scopes[:-1], bound)
+            finally:
+                shared.active.discard(id(fn))
+            reported = shared.confirmed[id(fn)] = frozenset(sub._reported)
+        return id(node) in reported
 
     def _template(self, e: cst.Call) -> _V:
         if not e.args:
@@ -1393,7 +2010,19 @@ class SqlStringBuilding(Rule):
         return _V(CONST, recv.text, known=recv.known)
 
     # -- sinks -----------------------------------------------------------------------------------
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._return_depth != len(self._scopes) or self._comp:
+            return
+        v = self._eval(node.value) if node.value is not None else _NUMBER
+        old = self._returns
+        self._returns = v if old is None else _merge(old, v)
+
     def visit_Call(self, node: cst.Call) -> None:
+        if self._watch and id(node) in self._watch:
+            self._watched[id(node)] = [
+                (a.keyword.value if a.keyword else None, a.star, self._eval(a.value))
+                for a in node.args
+            ]
         func = node.func
         kind: str | None = None
         if type(func) is cst.Attribute:
@@ -1427,7 +2056,7 @@ class SqlStringBuilding(Rule):
         if arg is None:
             return
         v = self._eval(arg)
-        if v.kind != BUILT:
+        if v.kind != BUILT or wraps_a_statement(v.text):
             return
         root = ""
         if kind in (GENERIC, SCRIPT, RAW, CUSTOM) and isinstance(func, cst.Attribute):
@@ -1501,6 +2130,11 @@ class SqlStringBuilding(Rule):
         root: str,
         keyword: str = "",
     ) -> None:
+        if self._sub:
+            self._reported.add(id(node))
+            return
+        if not self._confirmed(node):
+            return
         ctx = self.ctx
         label = _label(ctx, func)
         shown = f"{label}({keyword}=...)" if keyword else f"{label}()"
@@ -1517,6 +2151,394 @@ class SqlStringBuilding(Rule):
         self.report(node, message, help=_help(ctx, kind, label, root, v.entered), related=related)
 
 
+# -- following calls ------------------------------------------------------------------------------
+_MAX_DEPTH = 4  # calls followed into functions of the module, nested
+
+
+# A call, and the function and class it is written in.
+_Site = tuple[cst.Call, cst.FunctionDef | None, cst.ClassDef | None]
+
+
+class _Index:
+    """The functions and calls of a module, for following calls (built when first needed)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.defs: dict[str, cst.FunctionDef] = {}  # module-level functions, defined once
+        self.methods: dict[int, dict[str, cst.FunctionDef]] = {}
+        self.owner: dict[int, cst.ClassDef] = {}  # the class a method is defined in
+        self.name_calls: dict[str, list[_Site]] = {}  # name(...)
+        self.self_calls: dict[str, list[_Site]] = {}  # self.name(...), cls.name(...)
+        self.other_calls: dict[str, int] = {}  # obj.name(...) on anything but self/cls
+        self.name_refs: dict[str, int] = {}  # a name used other than by calling it
+        self.attr_refs: dict[str, int] = {}
+        self.ctxvar_sets: dict[str, list[cst.Call]] = {}
+        counts: dict[str, int] = {}
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                counts[stmt.name.value] = counts.get(stmt.name.value, 0) + 1
+                self.defs[stmt.name.value] = stmt
+        for small in iter_statements(module):  # a module-level assignment rebinds the name
+            if isinstance(small, cst.Assign):
+                for t in small.targets:
+                    for name in _target_names(t.target):
+                        counts[name] = 2
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                for name in _target_names(small.target):
+                    counts[name] = 2
+        for name, n in counts.items():
+            if n != 1:
+                self.defs.pop(name, None)
+        skip: set[int] = set()
+        called: set[int] = set()
+        stack: list[tuple[cst.CSTNode, cst.FunctionDef | None, cst.ClassDef | None]] = [
+            (module, None, None)
+        ]
+        while stack:
+            node, fn, cls = stack.pop()
+            t = type(node)
+            if t is cst.Import or t is cst.ImportFrom:
+                continue
+            if t is cst.ClassDef:
+                assert isinstance(node, cst.ClassDef)
+                skip.add(id(node.name))
+                body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+                methods = self.methods.setdefault(id(node), {})
+                for stmt in body:
+                    if isinstance(stmt, cst.FunctionDef):
+                        methods[stmt.name.value] = stmt
+                        self.owner[id(stmt)] = node
+                cls = node
+            elif t is cst.FunctionDef:
+                skip.add(id(node.name))  # type: ignore[attr-defined]
+                fn = node  # type: ignore[assignment]
+            elif t is cst.Param:
+                skip.add(id(node.name))  # type: ignore[attr-defined]
+            elif t is cst.Arg and node.keyword is not None:  # type: ignore[attr-defined]
+                skip.add(id(node.keyword))  # type: ignore[attr-defined]
+            elif t is cst.Call:
+                assert isinstance(node, cst.Call)
+                func = node.func
+                called.add(id(func))
+                site = (node, fn, cls)
+                if isinstance(func, cst.Name):
+                    self.name_calls.setdefault(func.value, []).append(site)
+                elif isinstance(func, cst.Attribute):
+                    attr = func.attr.value
+                    receiver = func.value
+                    if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
+                        self.self_calls.setdefault(attr, []).append(site)
+                    else:
+                        self.other_calls[attr] = self.other_calls.get(attr, 0) + 1
+                        if attr == "set" and isinstance(receiver, cst.Name):
+                            self.ctxvar_sets.setdefault(receiver.value, []).append(node)
+            elif t is cst.Attribute:
+                skip.add(id(node.attr))  # type: ignore[attr-defined]
+                if id(node) not in called:
+                    attr = node.attr.value  # type: ignore[attr-defined]
+                    self.attr_refs[attr] = self.attr_refs.get(attr, 0) + 1
+            elif t is cst.Name and id(node) not in skip and id(node) not in called:
+                name = node.value  # type: ignore[attr-defined]
+                self.name_refs[name] = self.name_refs.get(name, 0) + 1
+            for kid in children(node):
+                stack.append((kid, fn, cls))
+
+    def method(self, cls: cst.ClassDef | None, name: str) -> cst.FunctionDef | None:
+        if cls is None:
+            return None
+        return self.methods.get(id(cls), {}).get(name)
+
+    def private_call_sites(self, fn: cst.FunctionDef) -> list[_Site] | None:
+        """Every call of a function or method that is only ever called (never passed around),
+        by its name or through self/cls; None when that cannot be told."""
+        name = fn.name.value
+        cls = self.owner.get(id(fn))
+        if self.name_refs.get(name):
+            return None
+        if cls is None:
+            if self.defs.get(name) is not fn:
+                return None
+            return self.name_calls.get(name) or None
+        if self.methods.get(id(cls), {}).get(name) is not fn:
+            return None
+        if self.attr_refs.get(name) or self.other_calls.get(name) or name in self.name_calls:
+            return None
+        sites = self.self_calls.get(name) or []
+        if any(site_cls is not cls for _, _, site_cls in sites):
+            return None
+        return sites or None
+
+
+class _Shared:
+    """What the walks of one file share: the module index and what was learnt about calls."""
+
+    def __init__(self) -> None:
+        self._index: _Index | None = None
+        self.summaries: dict[tuple, _V] = {}
+        self.propagated: dict[int, dict[str, _V]] = {}
+        self.confirmed: dict[int, frozenset[int]] = {}
+        self.ctxvars: dict[str, _V | None] = {}
+        self.orm_names: dict[int, frozenset[str]] = {}
+        self.generators: dict[int, bool] = {}
+        self.locals: dict[int, frozenset[str]] = {}
+        self.active: set[int] = set()
+
+    def local_names(self, fn: cst.FunctionDef) -> frozenset[str]:
+        """Every name a function binds (parameters, assignments, loops, imports, ...)."""
+        found = self.locals.get(id(fn))
+        if found is None:
+            names: set[str] = set()
+            stack: list[cst.CSTNode] = [fn.params, fn.body]
+            while stack:
+                node = stack.pop()
+                targets: list[cst.BaseExpression] = []
+                if isinstance(node, (cst.Param, cst.FunctionDef, cst.ClassDef)):
+                    names.add(node.name.value)
+                elif isinstance(node, cst.Assign):
+                    targets = [t.target for t in node.targets]
+                elif isinstance(
+                    node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)
+                ):
+                    targets = [node.target]
+                elif isinstance(node, cst.AsName):
+                    targets = [node.name]  # type: ignore[list-item]
+                elif isinstance(node, cst.ImportAlias) and node.asname is None:
+                    names.add((dotted(node.name) or "").split(".")[0])
+                elif isinstance(node, (cst.Global, cst.Nonlocal)):
+                    names.update(n.name.value for n in node.names)
+                for t in targets:
+                    names.update(_target_names(t))
+                stack.extend(children(node))
+            found = self.locals[id(fn)] = frozenset(names)
+        return found
+
+    def index(self, module: cst.Module) -> _Index:
+        if self._index is None:
+            self._index = _Index(module)
+        return self._index
+
+
+_DISPATCH: dict[type, tuple[dict[str, Callable], dict[str, Callable]]] = {}
+
+
+def _walk(walker: object, root: cst.CSTNode) -> None:
+    """Walk a subtree in source order, calling the walker's visit_<Type>/leave_<Type> methods
+    (as the engine does for the whole file)."""
+    table = _DISPATCH.get(type(walker))
+    if table is None:
+        names = dir(type(walker))
+        visit = {a[6:]: getattr(type(walker), a) for a in names if a.startswith("visit_")}
+        leave = {a[6:]: getattr(type(walker), a) for a in names if a.startswith("leave_")}
+        table = _DISPATCH[type(walker)] = (visit, leave)
+    visit, leave = table
+    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        name = type(node).__name__
+        if leaving:
+            method = leave.get(name)
+            if method is not None:
+                method(walker, node)
+            continue
+        method = visit.get(name)
+        if method is not None:
+            method(walker, node)
+        stack.append((node, True))
+        for kid in reversed(children(node)):
+            stack.append((kid, False))
+
+
+def _is_generator(fn: cst.FunctionDef, shared: _Shared) -> bool:
+    found = shared.generators.get(id(fn))
+    if found is None:
+        found = False
+        stack: list[cst.CSTNode] = [fn.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Yield):
+                found = True
+                break
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            stack.extend(children(node))
+        shared.generators[id(fn)] = found
+    return found
+
+
+def _is_method(fn: cst.FunctionDef) -> bool:
+    return not any(dotted(d.decorator) == "staticmethod" for d in fn.decorators)
+
+
+def _constant_part(v: _V | None) -> _V:
+    """What a caller may learn of a function's return value: constants, and tuples of them."""
+    if v is None:
+        return _UNKNOWN_V
+    if v.kind == CONST:
+        return v
+    if v.kind == SEQ:
+        items = tuple(_constant_part(i) for i in v.items) if v.items is not None else None
+        elem = v.elem
+        if elem is not None and _is_nonconst(elem):
+            elem = _UNKNOWN_V
+        return _V(SEQ, elem=elem, items=items)
+    return _UNKNOWN_V
+
+
+def _with_node(v: _V, call: cst.Call) -> _V:
+    if v.kind == UNKNOWN:
+        return _unknown(call)
+    if v.kind == SEQ:
+        return _V(SEQ, elem=v.elem, node=call, items=v.items)
+    return v
+
+
+# -- validation guards ---------------------------------------------------------------------------
+_STR_VALIDATORS = frozenset(
+    {"isidentifier", "isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric"}
+)
+_NUMERIC_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID"})
+
+
+def _key(expr: cst.BaseExpression) -> str | None:
+    """What a guard can narrow: a local name, or `self.x`."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value in ("self", "cls")
+    ):
+        return f"self.{expr.attr.value}"
+    return None
+
+
+def _attribute_targets(target: cst.BaseExpression) -> list[cst.Attribute]:
+    if (
+        isinstance(target, cst.Attribute)
+        and isinstance(target.value, cst.Name)
+        and target.value.value in ("self", "cls")
+    ):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[cst.Attribute] = []
+        for el in target.elements:
+            out.extend(_attribute_targets(el.value))
+        return out
+    if isinstance(target, cst.StarredElement):
+        return _attribute_targets(target.value)
+    return []
+
+
+def _safe_pattern(pattern: str, full: bool) -> bool:
+    """A regular expression that, matched in full, admits no quote, whitespace, semicolon or
+    other character that could end an identifier or a literal: no `.`, `\\s`, `\\S`, `\\W`,
+    `\\D`, negated classes or escapes of arbitrary characters."""
+    if not full and (pattern.endswith("\\$") or not pattern.endswith(("$", "\\Z"))):
+        return False
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if nxt in ("s", "S", "W", "D", "N", "x", "u", "U", "") or nxt.isdigit():
+                return False
+            i += 2
+            continue
+        if c in "'\"`; \t\n":
+            return False
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                return False
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "." or (c == "|" and not full):
+            return False
+        i += 1
+    return True
+
+
+# -- rows fetched from the database ------------------------------------------------------------
+_ROW_METHODS = frozenset({"first", "fetchone", "one", "one_or_none", "scalar"})
+_SELECT_START = re.compile(r"(?is)\bselect\b(?:\s+distinct\b)?")
+_QUOTING_CALL = re.compile(
+    r"(?is)\s*(?:format\s*\(\s*'(?:[^'%]|%%|%I)*'"
+    r"|quote_ident\s*\(|quote_literal\s*\(|quote_nullable\s*\()"
+)
+_ALIAS_ONLY = re.compile(r'(?is)\s*(?:(?:as\s+)?(?:\w+|"[^"]*"))?\s*')
+
+
+def _select_columns(sql: str) -> list[str] | None:
+    m = _SELECT_START.search(sql)
+    if m is None:
+        return None
+    columns: list[str] = []
+    depth, quote, start, i = 0, "", m.end(), m.end()
+    while i < len(sql):
+        c = sql[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif depth == 0 and c == ",":
+            columns.append(sql[start:i])
+            start = i + 1
+        elif (
+            depth == 0
+            and sql[i : i + 4].lower() == "from"
+            and not (sql[i - 1].isalnum() or sql[i - 1] == "_")
+            and not (sql[i + 4 : i + 5].isalnum() or sql[i + 4 : i + 5] == "_")
+        ):
+            break
+        i += 1
+    columns.append(sql[start:i])
+    return columns
+
+
+def _column_is_quoted(sql: str, index: int) -> bool:
+    """Column `index` of the query's select list is rendered by PostgreSQL's own quoting:
+    `format('%I.%I', ...)`, `quote_ident(...)`, `quote_literal(...)`."""
+    columns = _select_columns(sql)
+    if columns is None or not 0 <= index < len(columns):
+        return False
+    column = columns[index]
+    m = _QUOTING_CALL.match(column)
+    if m is None:
+        return False
+    depth, quote = 0, ""
+    for i in range(column.index("("), len(column)):
+        c = column[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return _ALIAS_ONLY.fullmatch(column[i + 1 :]) is not None
+    return False
+
+
+def _integer_index(e: cst.Subscript) -> int | None:
+    if len(e.slice) != 1:
+        return None
+    item = e.slice[0].slice
+    if isinstance(item, cst.Index) and isinstance(item.value, cst.Integer):
+        return int(item.value.value)
+    return None
+
+
 # -- helpers -------------------------------------------------------------------------------------
 def _target_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.Name):
@@ -1529,6 +2551,15 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.StarredElement):
         return _target_names(target.value)
     return []
+
+
+def _loop_value(target: cst.BaseExpression, elem: _V) -> _V:
+    """What each name of a loop target holds when the iterable yields `elem`: unpacking a
+    sequence of tuples of constants (`for table, kind in [("a", "x"), ("b", "y")]`) gives
+    constants."""
+    if elem.kind == SEQ and isinstance(target, (cst.Tuple, cst.List)):
+        elem = elem.elem if elem.elem is not None else _UNKNOWN_V
+    return elem if elem.kind in (CONST, BUILT) else _UNKNOWN_V
 
 
 def _hinted_const(name: str) -> _V:

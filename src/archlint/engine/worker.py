@@ -22,7 +22,7 @@ import libcst as cst
 from archlint.engine.suppress import parse_suppressions, wants_suppression_scan
 from archlint.model import Finding, Notification, NotificationKind, Related, SuppressionComment
 from archlint.rules._names import NameTracker, module_imports
-from archlint.rules._tree import children
+from archlint.rules._tree import walk
 from archlint.rules.base import Collector, FileContext, PendingReport, Rule
 
 SKIP_FILE_MARKER = "archlint: skip-file"
@@ -105,37 +105,34 @@ class _Traversal:
                 self.on_error(self.checkers[index], exc, node)
 
     def run(self, module: cst.Module) -> None:
+        walk(module, self._enter, self._leave)
+
+    def _enter(self, node: cst.CSTNode) -> None:
         ctx = self.ctx
-        visit, leave = self.visit, self.leave
-        statement_types = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-        stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
-        while stack:
-            node, leaving = stack.pop()
-            name = type(node).__name__
-            if leaving:
-                methods = leave.get(name)
-                if methods:
-                    self._call(methods, node)
-                if isinstance(node, cst.FunctionDef):
-                    ctx.functions.pop()
-                elif isinstance(node, cst.ClassDef):
-                    ctx.classes.pop()
-                if isinstance(node, statement_types):
-                    ctx.statements.pop()
-                continue
-            if isinstance(node, statement_types):
-                ctx.statements.append(node)
-            if isinstance(node, cst.FunctionDef):
-                ctx.functions.append(node)
-            elif isinstance(node, cst.ClassDef):
-                ctx.classes.append(node)
-            methods = visit.get(name)
-            if methods:
-                self._call(methods, node)
-            stack.append((node, True))
-            kids = children(node)
-            for kid in reversed(kids):
-                stack.append((kid, False))
+        if isinstance(node, _STATEMENTS):
+            ctx.statements.append(node)
+        if isinstance(node, cst.FunctionDef):
+            ctx.functions.append(node)
+        elif isinstance(node, cst.ClassDef):
+            ctx.classes.append(node)
+        methods = self.visit.get(type(node).__name__)
+        if methods:
+            self._call(methods, node)
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        methods = self.leave.get(type(node).__name__)
+        if methods:
+            self._call(methods, node)
+        ctx = self.ctx
+        if isinstance(node, cst.FunctionDef):
+            ctx.functions.pop()
+        elif isinstance(node, cst.ClassDef):
+            ctx.classes.pop()
+        if isinstance(node, _STATEMENTS):
+            ctx.statements.pop()
+
+
+_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
 def analyze_source(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import libcst as cst
 
@@ -99,3 +99,22 @@ def blocks(stmt: cst.BaseCompoundStatement) -> Iterator[cst.BaseSuite | cst.If]:
     final = getattr(stmt, "finalbody", None)
     if final is not None:
         yield final.body
+
+
+def walk(
+    root: cst.CSTNode,
+    enter: Callable[[cst.CSTNode], None],
+    leave: Callable[[cst.CSTNode], None],
+) -> None:
+    """Depth-first, in source order: `enter` before a node's children, `leave` after them."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, leaving = pop()
+        if leaving:
+            leave(node)
+            continue
+        enter(node)
+        push((node, True))
+        for kid in reversed(children(node)):
+            push((kid, False))

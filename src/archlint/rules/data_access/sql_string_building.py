@@ -12,7 +12,7 @@ import libcst as cst
 
 from archlint.model import Severity
 from archlint.rules._names import dotted, iter_statements
-from archlint.rules._tree import blocks, children
+from archlint.rules._tree import blocks, children, walk
 from archlint.rules.base import FileContext, Invalid, Rule
 
 
@@ -2330,21 +2330,18 @@ def _walk(walker: object, root: cst.CSTNode) -> None:
         leave = {a[6:]: getattr(type(walker), a) for a in names if a.startswith("leave_")}
         table = _DISPATCH[type(walker)] = (visit, leave)
     visit, leave = table
-    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
-    while stack:
-        node, leaving = stack.pop()
-        name = type(node).__name__
-        if leaving:
-            method = leave.get(name)
-            if method is not None:
-                method(walker, node)
-            continue
-        method = visit.get(name)
+
+    def enter_node(node: cst.CSTNode) -> None:
+        method = visit.get(type(node).__name__)
         if method is not None:
             method(walker, node)
-        stack.append((node, True))
-        for kid in reversed(children(node)):
-            stack.append((kid, False))
+
+    def leave_node(node: cst.CSTNode) -> None:
+        method = leave.get(type(node).__name__)
+        if method is not None:
+            method(walker, node)
+
+    walk(root, enter_node, leave_node)
 
 
 def _is_generator(fn: cst.FunctionDef, shared: _Shared) -> bool:

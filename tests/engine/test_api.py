@@ -109,3 +109,14 @@ def test_suppressions_and_per_file_ignores_apply(tmp_path):
     assert [(f.path, f.span.line) for f in report.findings] == [("a.py", 3)]
     assert report.suppressed == 3
     assert report.unused_suppressions == []
+
+
+def test_a_worker_dying_early_in_a_long_scan_costs_only_its_file(tmp_path):
+    # more batches than the pool holds at once, so work is still queued when the worker dies
+    files = {f"m{i:03}.py": "print(1)\n" for i in range(200)}
+    files["m003.py"] = "CRASH_WORKER()\n"
+    root = project(tmp_path, files)
+    report = run(root, jobs=2, use_cache=False)
+    crashes = [n for n in report.notifications if n.kind is NotificationKind.WORKER_CRASH]
+    assert [n.path for n in crashes] == ["m003.py"]
+    assert len(report.findings) == 199

@@ -51,34 +51,59 @@ def run_phase1(
     small = ordered[len(big) :]
     batches = [small[i : i + BATCH] for i in range(0, len(small), BATCH)]
     results: list[FileResult] = []
-    failed: list[Task] = []
-    with _pool(jobs, specs) as pool:
-        pending: dict[Future, list[Task]] = {}
-        big_running: set[Future] = set()
-        while big or batches or pending:
-            while len(pending) < 2 * jobs:
-                if big and not big_running:
-                    batch = big.pop(0)
-                elif batches:
-                    batch = batches.pop(0)
-                else:
-                    break
-                future = pool.submit(analyze_batch, batch)
-                pending[future] = batch
-                if file_size(batch[0][0]) > BIG_FILE:
-                    big_running.add(future)
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                batch = pending.pop(future)
-                big_running.discard(future)
-                try:
-                    results.extend(future.result())
-                except BrokenProcessPool:
-                    failed.extend(batch)
-                on_done(len(batch))
-    for task in failed:  # one file per fresh worker: find the file that kills a process
+    suspects: list[Task] = []  # in flight when a worker died: one of them killed it
+    while big or batches:
+        with _pool(jobs, specs) as pool:
+            suspects.extend(_drain(pool, jobs, big, batches, results, on_done))
+    for task in suspects:  # one file per fresh worker: find the file that kills a process
         results.append(_isolated(task, specs))
     return results
+
+
+def _drain(
+    pool: ProcessPoolExecutor,
+    jobs: int,
+    big: list[list[Task]],
+    batches: list[list[Task]],
+    results: list[FileResult],
+    on_done: Callable[[int], None],
+) -> list[Task]:
+    """Feed the pool until the work is done or a worker dies; returns the files that were in
+    flight when it died (the rest stays queued for a fresh pool)."""
+    pending: dict[Future, list[Task]] = {}
+    big_running: set[Future] = set()
+    while big or batches or pending:
+        while len(pending) < 2 * jobs and (big and not big_running or batches):
+            queue = big if big and not big_running else batches
+            batch = queue.pop(0)
+            try:
+                future = pool.submit(analyze_batch, batch)
+            except BrokenProcessPool:
+                queue.insert(0, batch)
+                return _in_flight(pending, on_done)
+            pending[future] = batch
+            if queue is big:
+                big_running.add(future)
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        broken = False
+        for future in done:
+            batch = pending.pop(future)
+            big_running.discard(future)
+            try:
+                results.extend(future.result())
+                on_done(len(batch))
+            except BrokenProcessPool:
+                pending[future] = batch
+                broken = True
+        if broken:
+            return _in_flight(pending, on_done)
+    return []
+
+
+def _in_flight(pending: dict[Future, list[Task]], on_done: Callable[[int], None]) -> list[Task]:
+    suspects = [task for batch in pending.values() for task in batch]
+    on_done(len(suspects))
+    return suspects
 
 
 def _isolated(task: Task, specs: Sequence[CheckerSpec]) -> FileResult:

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE / ".corpus"
 TRIAGE = HERE / "triage"
 ROW = re.compile(
-    r"^\| (?P<n>\d+|-) \| (?P<corpus>[^|]+) \| `(?P<loc>[^`]+)` \| (?P<msg>.*) \| "
+    r"^\| (?P<n>\d+|-|gone) \| (?P<corpus>[^|]+) \| `(?P<loc>[^`]+)` \| (?P<msg>.*) \| "
     r"(?P<verdict>true|false|\?) \| (?P<why>.*) \|$"
 )
 
@@ -52,7 +52,7 @@ def read_verdicts(
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             m = ROW.match(line)
-            if m and not (sample_only and m["n"] == "-"):
+            if m and not (sample_only and m["n"] in ("-", "gone")):
                 out[_key(m["corpus"], m["loc"], m["msg"])] = (m["verdict"], m["why"].strip())
     return out
 
@@ -127,8 +127,10 @@ def collect(codes: list[str], archlint: str, sample: int, seed: int) -> None:
             lines += [f"| - | {c} | `{loc}` | {m} | {old[(c, loc, m)][0]} | {old[(c, loc, m)][1]} |"
                       for c, loc, m in outside]
         if gone:
-            lines += ["", "## gone (triaged earlier, no longer reported)", ""]
-            lines += [f"- {c} `{loc}` {m} ({old[(c, loc, m)][0]}: {old[(c, loc, m)][1]})"
+            lines += ["", "## gone (triaged earlier, no longer reported)", "",
+                      "| # | corpus | location | finding | verdict | why |",
+                      "|---|---|---|---|---|---|"]
+            lines += [f"| gone | {c} | `{loc}` | {m} | {old[(c, loc, m)][0]} | {old[(c, loc, m)][1]} |"
                       for c, loc, m in gone]
         lines += notes
         (TRIAGE / f"{code}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -12,8 +12,88 @@ import libcst as cst
 
 from archlint.model import Severity
 from archlint.rules._names import dotted, iter_statements
-from archlint.rules._tree import blocks, children, walk
+from archlint.rules._tree import blocks, children
 from archlint.rules.base import FileContext, Invalid, Rule
+from archlint.rules.data_access._sql_following import (
+    _MAX_DEPTH,
+    _NUMERIC_TYPES,
+    _ROW_METHODS,
+    _STR_VALIDATORS,
+    _attribute_targets,
+    _column_is_quoted,
+    _constant_part,
+    _describe,
+    _escapes_quotes,
+    _help,
+    _hinted_const,
+    _integer_index,
+    _is_generator,
+    _is_method,
+    _is_preparer,
+    _key,
+    _label,
+    _loop_value,
+    _numeric_spec,
+    _safe_annotation,
+    _safe_pattern,
+    _Shared,
+    _sql_argument,
+    _target_names,
+    _walk,
+    _with_node,
+)
+from archlint.rules.data_access._sql_values import (
+    _DB_ROOTS,
+    _DJANGO_MANAGERS,
+    _EXTRA_KEYWORDS,
+    _FORMS,
+    _METHOD_SINKS,
+    _NON_SQL_ROOTS,
+    _NUMBER,
+    _NUMERIC_CALLS,
+    _NUMERIC_METHODS,
+    _NUMERIC_SPEC_END,
+    _OPAQUE_CONST,
+    _ORM_COLUMN_ATTRS,
+    _PERCENT,
+    _PSYCOPG_SQL,
+    _QUALIFIED_ATTRS,
+    _QUOTERS,
+    _SANITIZERS,
+    _SEQ_MUTATORS,
+    _STR_METHODS,
+    _TABLE_NAME_ATTRS,
+    _UNKNOWN_V,
+    _UPPER_NAME,
+    _V,
+    BUILT,
+    CONST,
+    CUSTOM,
+    DRIVER,
+    EXTRA,
+    FUNC,
+    GENERIC,
+    PANDAS,
+    PSYCOPG,
+    RAW,
+    RAWSQL,
+    ROW,
+    SCRIPT,
+    SEQ,
+    TEMPLATE,
+    TEXT,
+    UNKNOWN,
+    _combine,
+    _Frame,
+    _is_nonconst,
+    _join_states,
+    _merge,
+    _terminates,
+    _union,
+    _unknown,
+    looks_like_sql,
+    wraps_a_statement,
+)
 
 
 @dataclass(frozen=True)
@@ -27,301 +107,6 @@ class SqlStringBuildingOptions:
     """
 
     extra_sinks: tuple[str, ...] = ()
-
-
-# -- values ------------------------------------------------------------------------------------
-# What an expression is known to hold, as far as string building goes.
-CONST, BUILT, UNKNOWN, SEQ, TEMPLATE, FUNC, ROW = range(7)
-
-# Stands in for SQL-looking text we cannot see (an imported constant named like a query).
-_SQL_HINT = "\x00SQL\x00"
-
-
-class _V:
-    """An immutable abstract value: CONST (text known or not), BUILT (a string built from a
-    non-constant part: how, where, and which value entered), UNKNOWN (any non-constant value),
-    SEQ (a list/tuple/generator whose elements are summarised by `elem`; a tuple or list written
-    out also keeps each element in `items`), TEMPLATE (a string.Template over `text`), FUNC (a
-    function defined in the function being walked: `fn`), ROW (a row fetched by the query `text`).
-    """
-
-    __slots__ = (
-        "elem", "entered", "fn", "form", "is_str", "items", "kind", "known", "node", "text",
-    )
-
-    def __init__(
-        self,
-        kind: int,
-        text: str = "",
-        *,
-        is_str: bool = True,
-        known: bool = True,
-        form: str = "",
-        node: cst.CSTNode | None = None,
-        entered: cst.CSTNode | None = None,
-        elem: _V | None = None,
-        items: tuple[_V, ...] | None = None,
-        fn: cst.FunctionDef | None = None,
-    ) -> None:
-        self.kind = kind
-        self.text = text
-        self.is_str = is_str
-        self.known = known
-        self.form = form
-        self.node = node
-        self.entered = entered
-        self.elem = elem
-        self.items = items
-        self.fn = fn
-
-    def retext(self, text: str) -> _V:
-        return _V(self.kind, text, form=self.form, node=self.node, entered=self.entered)
-
-
-_NUMBER = _V(CONST, "", is_str=False)
-_OPAQUE_CONST = _V(CONST, "", known=False)  # a constant by convention whose text we do not see
-_UNKNOWN_V = _V(UNKNOWN)
-
-
-def _unknown(node: cst.CSTNode | None) -> _V:
-    return _V(UNKNOWN, node=node)
-
-
-def _is_nonconst(v: _V) -> bool:
-    if v.kind == CONST:
-        return False
-    if v.kind == SEQ:
-        return v.elem is not None and _is_nonconst(v.elem)
-    return True
-
-
-def _textish(v: _V) -> str:
-    return v.text if v.kind in (CONST, BUILT) else "{}"
-
-
-def _combine(parts: list[_V], form: str, node: cst.CSTNode) -> _V:
-    """Concatenation of string parts: the first BUILT part keeps its story; otherwise the first
-    non-constant part makes this a string built here."""
-    text = "".join(_textish(p) for p in parts)
-    for p in parts:
-        if p.kind == BUILT:
-            return p.retext(text)
-    for p in parts:
-        if _is_nonconst(p):
-            return _V(BUILT, text, form=form, node=node, entered=p.node)
-    return _V(CONST, text, known=all(p.known for p in parts))
-
-
-def _merge(a: _V | None, b: _V | None) -> _V:
-    """The value of a name after two paths meet (None: not bound on that path)."""
-    if a is b and a is not None:
-        return a
-    if a is not None and a.kind == BUILT:
-        return a
-    if b is not None and b.kind == BUILT:
-        return b
-    if a is None or b is None:
-        return _UNKNOWN_V
-    if a.kind == CONST and b.kind == CONST:
-        text = a.text if a.text == b.text else f"{a.text}\n{b.text}"
-        return _V(CONST, text, is_str=a.is_str or b.is_str, known=a.known and b.known)
-    if a.kind == SEQ and b.kind == SEQ:
-        items = None
-        if a.items is not None and b.items is not None and len(a.items) == len(b.items):
-            items = tuple(_merge(x, y) for x, y in zip(a.items, b.items))
-        return _V(SEQ, elem=_union(a.elem, b.elem), node=a.node, items=items)
-    return _UNKNOWN_V
-
-
-def _union(a: _V | None, b: _V | None) -> _V | None:
-    """Summary of the elements of two sequences (None: no elements)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if a.kind == BUILT:
-        return a
-    if b.kind == BUILT:
-        return b
-    if a.kind != CONST:
-        return a
-    if b.kind != CONST:
-        return b
-    return _merge(a, b)
-
-
-def _join_states(states: list[dict[str, _V]]) -> dict[str, _V]:
-    if len(states) == 1:
-        return dict(states[0])
-    keys: set[str] = set()
-    for s in states:
-        keys.update(s)
-    out: dict[str, _V] = {}
-    for key in keys:
-        value = states[0].get(key)
-        for s in states[1:]:
-            value = _merge(value, s.get(key))
-        assert value is not None
-        out[key] = value
-    return out
-
-
-# -- what looks like SQL ----------------------------------------------------------------------
-# Statement shapes, in upper or lower case (holes of the built string read as "{}").
-_SQL_SHAPE = re.compile(
-    r"""
-      \b(?:SELECT|select)\s[\s\S]*?\b(?:FROM|from)\b
-    | \b(?:INSERT|insert)\s+(?:(?:OR|or)\s+\w+\s+|(?:IGNORE|ignore)\s+)?(?:INTO|into)\b
-    | \b(?:UPDATE|update)\s+(?:(?:ONLY|only)\s+)?\S+\s+(?:SET|set)\b
-    | \b(?:DELETE|delete)\s+(?:FROM|from)\b
-    | \b(?:CREATE|create|DROP|drop|ALTER|alter)\s+(?:\w+\s+){0,3}?
-        (?:TABLE|table|INDEX|index|VIEW|view|SCHEMA|schema|DATABASE|database|SEQUENCE|sequence
-          |TRIGGER|trigger|FUNCTION|function|PROCEDURE|procedure|EXTENSION|extension|ROLE|role)\b
-    | \b(?:TRUNCATE|truncate)\s+(?:TABLE|table)\b
-    | \b(?:WHERE|where)\s+[\w."`\[\]{}]+\s*
-        (?:=|<|>|!=|<>|\b(?:LIKE|like|ILIKE|ilike|IN|in|IS|is|BETWEEN|between)\b)
-    | \b(?:ORDER|order|GROUP|group)\s+(?:BY|by)\b
-    | \b(?:VALUES|values)\s*\(
-    | \A\s*WITH\s+(?:RECURSIVE\s+)?\S+\s+AS\b
-    | \A\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|KILL|TRUNCATE|GRANT|REVOKE|VACUUM
-        |ANALYZE|PRAGMA|SET|SHOW|COPY|CALL|EXPLAIN|LOCK|NOTIFY|LISTEN|REFRESH|REINDEX|MERGE
-        |REPLACE|ATTACH|DETACH|SAVEPOINT|COMMENT|DECLARE)\b
-    | \x00SQL\x00
-    """,
-    re.VERBOSE,
-)
-_SQLISH_NAME = re.compile(r"(?i)sql|query|stmt|statement")
-_UPPER_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
-
-
-def looks_like_sql(text: str) -> bool:
-    return _SQL_SHAPE.search(text) is not None
-
-
-# `EXPLAIN [options] <statement>`: the hole is a whole statement (the SQL to explain), not a value
-# pasted into one. Holes read as "{}" (or "%s" for '%' formatting).
-_EXPLAIN_WRAPPER = re.compile(
-    r"""(?ix)\A\s*EXPLAIN
-        (?:\s+(?:ANALY[SZ]E|VERBOSE|QUERY\s+PLAN|EXTENDED|PARTITIONS|FORMAT\s*=?\s*\w+)
-          |\s*\([^(){}%]*\))*
-        \s*(?:\{\}|%s)\s*;?\s*\Z"""
-)
-
-
-def wraps_a_statement(text: str) -> bool:
-    """`EXPLAIN {statement}`: the only hole is the statement being explained."""
-    return _EXPLAIN_WRAPPER.match(text) is not None
-
-
-# -- sinks ---------------------------------------------------------------------------------------
-GENERIC, SCRIPT, DRIVER, RAW, EXTRA, TEXT, RAWSQL, PSYCOPG, PANDAS, CUSTOM = (
-    "generic", "script", "driver", "raw", "extra", "text", "rawsql", "psycopg", "pandas", "custom",
-)
-_METHOD_SINKS = {
-    # DB-API cursors and connections, SQLAlchemy Connection/Session, aiosqlite
-    "execute": GENERIC,
-    "executemany": GENERIC,
-    "executescript": SCRIPT,
-    "execute_fetchall": GENERIC,
-    "execute_insert": GENERIC,
-    # asyncpg
-    "fetch": GENERIC,
-    "fetchrow": GENERIC,
-    "fetchval": GENERIC,
-    # databases
-    "execute_many": GENERIC,
-    "fetch_all": GENERIC,
-    "fetch_one": GENERIC,
-    "fetch_val": GENERIC,
-    "iterate": GENERIC,
-    # SQLAlchemy, Django
-    "exec_driver_sql": DRIVER,
-    "raw": RAW,
-    "extra": EXTRA,
-}
-# Attribute names that are sinks only when the callee resolves to the library (`sa.text`).
-_QUALIFIED_ATTRS = frozenset({"text", "SQL", "RawSQL", "read_sql", "read_sql_query"})
-_SQL_KEYWORDS = frozenset(
-    {"sql", "query", "statement", "operation", "text", "string", "obj", "raw_query"}
-)
-_DJANGO_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
-_EXTRA_KEYWORDS = ("select", "where", "tables", "order_by")
-# Receivers known (through imports) to come from these libraries are SQL connections, cursors or
-# sessions: their methods are sinks whatever the string looks like.
-_DB_ROOTS = frozenset({
-    "sqlite3", "psycopg", "psycopg2", "psycopg_pool", "asyncpg", "aiosqlite", "pymysql", "MySQLdb",
-    "mysql", "aiomysql", "aiopg", "databases", "sqlalchemy", "sqlmodel", "django", "cx_Oracle",
-    "oracledb", "pyodbc", "pymssql", "duckdb", "snowflake", "clickhouse_driver", "trino",
-    "alembic",
-})
-# ... and these are not SQL, whatever the string looks like.
-_NON_SQL_ROOTS = frozenset({
-    "subprocess", "os", "redis", "aioredis", "celery", "asyncio", "concurrent", "pymongo", "motor",
-    "elasticsearch", "neo4j", "graphql", "requests", "httpx", "aiohttp", "boto3", "paramiko",
-    "fabric", "docker", "kombu", "pika",
-})
-_PSYCOPG_SQL = frozenset({"psycopg.sql.SQL", "psycopg2.sql.SQL"})
-_SEQ_MUTATORS = frozenset({"append", "extend", "insert", "add"})
-_STR_METHODS = frozenset({
-    "strip", "lstrip", "rstrip", "upper", "lower", "casefold", "removeprefix", "removesuffix",
-})
-_NUMERIC_CALLS = frozenset(
-    {"int", "float", "len", "bool", "abs", "round", "ord", "hash", "ceil", "floor", "trunc"}
-)
-_NUMERIC_METHODS = frozenset({"ceil", "floor", "trunc", "fabs", "sqrt"})
-# SQLAlchemy's dialect.identifier_preparer.quote(name) and friends
-_QUOTERS = frozenset({"quote", "quote_schema", "quote_identifier", "format_table", "format_column"})
-# ORM metadata that names a table: developer-defined constants
-_TABLE_NAME_ATTRS = frozenset({"__tablename__", "db_table"})
-# ... and what names a column of an ORM attribute (`column.key` where `column.class_` is used)
-_ORM_COLUMN_ATTRS = frozenset({"key", "name"})
-# Identifier quoting, literal quoting by the driver, and SQL rendered by the library itself.
-_SANITIZERS = frozenset({
-    "quote_name", "quote_ident", "quote_identifier", "quote_table", "quote_column",
-    "escape_identifier", "quote_literal", "escape_literal", "escape_string", "mogrify",
-    "getquoted", "as_string", "compile",
-})
-_SAFE_ANNOTATIONS = frozenset({
-    "int", "float", "bool", "Decimal", "UUID", "date", "datetime", "time", "PositiveInt",
-    "NonNegativeInt", "StrictInt", "conint",
-})
-_NUMERIC_SPEC_END = frozenset("bcdeEfFgGnoxX%")
-_PERCENT = re.compile(
-    r"%(?:\((?P<key>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])"
-)
-_FORMS = {
-    "fstring": "an f-string",
-    "add": "'+' concatenation",
-    "augadd": "'+=' concatenation",
-    "percent": "'%' formatting",
-    "format": "str.format()",
-    "join": "str.join()",
-    "template": "string.Template",
-    "replace": "str.replace()",
-}
-
-
-class _Frame:
-    """A branching statement being walked: its state before, and the states its branches left."""
-
-    __slots__ = ("blocks", "depth", "loop", "outs", "snapshot")
-
-    def __init__(self, depth: int, snapshot: dict[str, _V], blocks: set[int], loop: bool) -> None:
-        self.depth = depth
-        self.snapshot = snapshot
-        self.outs: list[dict[str, _V]] = []
-        self.blocks = blocks
-        self.loop = loop
-
-
-def _terminates(block: cst.BaseSuite) -> bool:
-    body = block.body
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, cst.SimpleStatementLine):
-        last = last.body[-1] if last.body else last
-    return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
 
 
 class SqlStringBuilding(Rule):
@@ -2149,563 +1934,6 @@ class SqlStringBuilding(Rule):
         if line != ctx.span_of(node).line:
             related.append((build_node, f"SQL string built here with {v.form}"))
         self.report(node, message, help=_help(ctx, kind, label, root, v.entered), related=related)
-
-
-# -- following calls ------------------------------------------------------------------------------
-_MAX_DEPTH = 4  # calls followed into functions of the module, nested
-
-
-# A call, and the function and class it is written in.
-_Site = tuple[cst.Call, cst.FunctionDef | None, cst.ClassDef | None]
-
-
-class _Index:
-    """The functions and calls of a module, for following calls (built when first needed)."""
-
-    def __init__(self, module: cst.Module) -> None:
-        self.defs: dict[str, cst.FunctionDef] = {}  # module-level functions, defined once
-        self.methods: dict[int, dict[str, cst.FunctionDef]] = {}
-        self.owner: dict[int, cst.ClassDef] = {}  # the class a method is defined in
-        self.name_calls: dict[str, list[_Site]] = {}  # name(...)
-        self.self_calls: dict[str, list[_Site]] = {}  # self.name(...), cls.name(...)
-        self.other_calls: dict[str, int] = {}  # obj.name(...) on anything but self/cls
-        self.name_refs: dict[str, int] = {}  # a name used other than by calling it
-        self.attr_refs: dict[str, int] = {}
-        self.ctxvar_sets: dict[str, list[cst.Call]] = {}
-        counts: dict[str, int] = {}
-        for stmt in module.body:
-            if isinstance(stmt, cst.FunctionDef):
-                counts[stmt.name.value] = counts.get(stmt.name.value, 0) + 1
-                self.defs[stmt.name.value] = stmt
-        for small in iter_statements(module):  # a module-level assignment rebinds the name
-            if isinstance(small, cst.Assign):
-                for t in small.targets:
-                    for name in _target_names(t.target):
-                        counts[name] = 2
-            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                for name in _target_names(small.target):
-                    counts[name] = 2
-        for name, n in counts.items():
-            if n != 1:
-                self.defs.pop(name, None)
-        skip: set[int] = set()
-        called: set[int] = set()
-        stack: list[tuple[cst.CSTNode, cst.FunctionDef | None, cst.ClassDef | None]] = [
-            (module, None, None)
-        ]
-        while stack:
-            node, fn, cls = stack.pop()
-            t = type(node)
-            if t is cst.Import or t is cst.ImportFrom:
-                continue
-            if t is cst.ClassDef:
-                assert isinstance(node, cst.ClassDef)
-                skip.add(id(node.name))
-                body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-                methods = self.methods.setdefault(id(node), {})
-                for stmt in body:
-                    if isinstance(stmt, cst.FunctionDef):
-                        methods[stmt.name.value] = stmt
-                        self.owner[id(stmt)] = node
-                cls = node
-            elif t is cst.FunctionDef:
-                skip.add(id(node.name))  # type: ignore[attr-defined]
-                fn = node  # type: ignore[assignment]
-            elif t is cst.Param:
-                skip.add(id(node.name))  # type: ignore[attr-defined]
-            elif t is cst.Arg and node.keyword is not None:  # type: ignore[attr-defined]
-                skip.add(id(node.keyword))  # type: ignore[attr-defined]
-            elif t is cst.Call:
-                assert isinstance(node, cst.Call)
-                func = node.func
-                called.add(id(func))
-                site = (node, fn, cls)
-                if isinstance(func, cst.Name):
-                    self.name_calls.setdefault(func.value, []).append(site)
-                elif isinstance(func, cst.Attribute):
-                    attr = func.attr.value
-                    receiver = func.value
-                    if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
-                        self.self_calls.setdefault(attr, []).append(site)
-                    else:
-                        self.other_calls[attr] = self.other_calls.get(attr, 0) + 1
-                        if attr == "set" and isinstance(receiver, cst.Name):
-                            self.ctxvar_sets.setdefault(receiver.value, []).append(node)
-            elif t is cst.Attribute:
-                skip.add(id(node.attr))  # type: ignore[attr-defined]
-                if id(node) not in called:
-                    attr = node.attr.value  # type: ignore[attr-defined]
-                    self.attr_refs[attr] = self.attr_refs.get(attr, 0) + 1
-            elif t is cst.Name and id(node) not in skip and id(node) not in called:
-                name = node.value  # type: ignore[attr-defined]
-                self.name_refs[name] = self.name_refs.get(name, 0) + 1
-            for kid in children(node):
-                stack.append((kid, fn, cls))
-
-    def method(self, cls: cst.ClassDef | None, name: str) -> cst.FunctionDef | None:
-        if cls is None:
-            return None
-        return self.methods.get(id(cls), {}).get(name)
-
-    def private_call_sites(self, fn: cst.FunctionDef) -> list[_Site] | None:
-        """Every call of a function or method that is only ever called (never passed around),
-        by its name or through self/cls; None when that cannot be told."""
-        name = fn.name.value
-        cls = self.owner.get(id(fn))
-        if self.name_refs.get(name):
-            return None
-        if cls is None:
-            if self.defs.get(name) is not fn:
-                return None
-            return self.name_calls.get(name) or None
-        if self.methods.get(id(cls), {}).get(name) is not fn:
-            return None
-        if self.attr_refs.get(name) or self.other_calls.get(name) or name in self.name_calls:
-            return None
-        sites = self.self_calls.get(name) or []
-        if any(site_cls is not cls for _, _, site_cls in sites):
-            return None
-        return sites or None
-
-
-class _Shared:
-    """What the walks of one file share: the module index and what was learnt about calls."""
-
-    def __init__(self) -> None:
-        self._index: _Index | None = None
-        self.summaries: dict[tuple, _V] = {}
-        self.propagated: dict[int, dict[str, _V]] = {}
-        self.confirmed: dict[int, frozenset[int]] = {}
-        self.ctxvars: dict[str, _V | None] = {}
-        self.orm_names: dict[int, frozenset[str]] = {}
-        self.generators: dict[int, bool] = {}
-        self.locals: dict[int, frozenset[str]] = {}
-        self.active: set[int] = set()
-
-    def local_names(self, fn: cst.FunctionDef) -> frozenset[str]:
-        """Every name a function binds (parameters, assignments, loops, imports, ...)."""
-        found = self.locals.get(id(fn))
-        if found is None:
-            names: set[str] = set()
-            stack: list[cst.CSTNode] = [fn.params, fn.body]
-            while stack:
-                node = stack.pop()
-                targets: list[cst.BaseExpression] = []
-                if isinstance(node, (cst.Param, cst.FunctionDef, cst.ClassDef)):
-                    names.add(node.name.value)
-                elif isinstance(node, cst.Assign):
-                    targets = [t.target for t in node.targets]
-                elif isinstance(
-                    node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)
-                ):
-                    targets = [node.target]
-                elif isinstance(node, cst.AsName):
-                    targets = [node.name]  # type: ignore[list-item]
-                elif isinstance(node, cst.ImportAlias) and node.asname is None:
-                    names.add((dotted(node.name) or "").split(".")[0])
-                elif isinstance(node, (cst.Global, cst.Nonlocal)):
-                    names.update(n.name.value for n in node.names)
-                for t in targets:
-                    names.update(_target_names(t))
-                stack.extend(children(node))
-            found = self.locals[id(fn)] = frozenset(names)
-        return found
-
-    def index(self, module: cst.Module) -> _Index:
-        if self._index is None:
-            self._index = _Index(module)
-        return self._index
-
-
-_DISPATCH: dict[type, tuple[dict[str, Callable], dict[str, Callable]]] = {}
-
-
-def _walk(walker: object, root: cst.CSTNode) -> None:
-    """Walk a subtree in source order, calling the walker's visit_<Type>/leave_<Type> methods
-    (as the engine does for the whole file)."""
-    table = _DISPATCH.get(type(walker))
-    if table is None:
-        names = dir(type(walker))
-        visit = {a[6:]: getattr(type(walker), a) for a in names if a.startswith("visit_")}
-        leave = {a[6:]: getattr(type(walker), a) for a in names if a.startswith("leave_")}
-        table = _DISPATCH[type(walker)] = (visit, leave)
-    visit, leave = table
-
-    def enter_node(node: cst.CSTNode) -> None:
-        method = visit.get(type(node).__name__)
-        if method is not None:
-            method(walker, node)
-
-    def leave_node(node: cst.CSTNode) -> None:
-        method = leave.get(type(node).__name__)
-        if method is not None:
-            method(walker, node)
-
-    walk(root, enter_node, leave_node)
-
-
-def _is_generator(fn: cst.FunctionDef, shared: _Shared) -> bool:
-    found = shared.generators.get(id(fn))
-    if found is None:
-        found = False
-        stack: list[cst.CSTNode] = [fn.body]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Yield):
-                found = True
-                break
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                continue
-            stack.extend(children(node))
-        shared.generators[id(fn)] = found
-    return found
-
-
-def _is_method(fn: cst.FunctionDef) -> bool:
-    return not any(dotted(d.decorator) == "staticmethod" for d in fn.decorators)
-
-
-def _constant_part(v: _V | None) -> _V:
-    """What a caller may learn of a function's return value: constants, and tuples of them."""
-    if v is None:
-        return _UNKNOWN_V
-    if v.kind == CONST:
-        return v
-    if v.kind == SEQ:
-        items = tuple(_constant_part(i) for i in v.items) if v.items is not None else None
-        elem = v.elem
-        if elem is not None and _is_nonconst(elem):
-            elem = _UNKNOWN_V
-        return _V(SEQ, elem=elem, items=items)
-    return _UNKNOWN_V
-
-
-def _with_node(v: _V, call: cst.Call) -> _V:
-    if v.kind == UNKNOWN:
-        return _unknown(call)
-    if v.kind == SEQ:
-        return _V(SEQ, elem=v.elem, node=call, items=v.items)
-    return v
-
-
-# -- validation guards ---------------------------------------------------------------------------
-_STR_VALIDATORS = frozenset(
-    {"isidentifier", "isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric"}
-)
-_NUMERIC_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID"})
-
-
-def _key(expr: cst.BaseExpression) -> str | None:
-    """What a guard can narrow: a local name, or `self.x`."""
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value in ("self", "cls")
-    ):
-        return f"self.{expr.attr.value}"
-    return None
-
-
-def _attribute_targets(target: cst.BaseExpression) -> list[cst.Attribute]:
-    if (
-        isinstance(target, cst.Attribute)
-        and isinstance(target.value, cst.Name)
-        and target.value.value in ("self", "cls")
-    ):
-        return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out: list[cst.Attribute] = []
-        for el in target.elements:
-            out.extend(_attribute_targets(el.value))
-        return out
-    if isinstance(target, cst.StarredElement):
-        return _attribute_targets(target.value)
-    return []
-
-
-def _safe_pattern(pattern: str, full: bool) -> bool:
-    """A regular expression that, matched in full, admits no quote, whitespace, semicolon or
-    other character that could end an identifier or a literal: no `.`, `\\s`, `\\S`, `\\W`,
-    `\\D`, negated classes or escapes of arbitrary characters."""
-    if not full and (pattern.endswith("\\$") or not pattern.endswith(("$", "\\Z"))):
-        return False
-    in_class = False
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            nxt = pattern[i + 1 : i + 2]
-            if nxt in ("s", "S", "W", "D", "N", "x", "u", "U", "") or nxt.isdigit():
-                return False
-            i += 2
-            continue
-        if c in "'\"`; \t\n":
-            return False
-        if in_class:
-            if c == "]":
-                in_class = False
-        elif c == "[":
-            in_class = True
-            if pattern[i + 1 : i + 2] == "^":
-                return False
-            if pattern[i + 1 : i + 2] == "]":
-                i += 1
-        elif c == "." or (c == "|" and not full):
-            return False
-        i += 1
-    return True
-
-
-# -- rows fetched from the database ------------------------------------------------------------
-_ROW_METHODS = frozenset({"first", "fetchone", "one", "one_or_none", "scalar"})
-_SELECT_START = re.compile(r"(?is)\bselect\b(?:\s+distinct\b)?")
-_QUOTING_CALL = re.compile(
-    r"(?is)\s*(?:format\s*\(\s*'(?:[^'%]|%%|%I)*'"
-    r"|quote_ident\s*\(|quote_literal\s*\(|quote_nullable\s*\()"
-)
-_ALIAS_ONLY = re.compile(r'(?is)\s*(?:(?:as\s+)?(?:\w+|"[^"]*"))?\s*')
-
-
-def _select_columns(sql: str) -> list[str] | None:
-    m = _SELECT_START.search(sql)
-    if m is None:
-        return None
-    columns: list[str] = []
-    depth, quote, start, i = 0, "", m.end(), m.end()
-    while i < len(sql):
-        c = sql[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif depth == 0 and c == ",":
-            columns.append(sql[start:i])
-            start = i + 1
-        elif (
-            depth == 0
-            and sql[i : i + 4].lower() == "from"
-            and not (sql[i - 1].isalnum() or sql[i - 1] == "_")
-            and not (sql[i + 4 : i + 5].isalnum() or sql[i + 4 : i + 5] == "_")
-        ):
-            break
-        i += 1
-    columns.append(sql[start:i])
-    return columns
-
-
-def _column_is_quoted(sql: str, index: int) -> bool:
-    """Column `index` of the query's select list is rendered by PostgreSQL's own quoting:
-    `format('%I.%I', ...)`, `quote_ident(...)`, `quote_literal(...)`."""
-    columns = _select_columns(sql)
-    if columns is None or not 0 <= index < len(columns):
-        return False
-    column = columns[index]
-    m = _QUOTING_CALL.match(column)
-    if m is None:
-        return False
-    depth, quote = 0, ""
-    for i in range(column.index("("), len(column)):
-        c = column[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return _ALIAS_ONLY.fullmatch(column[i + 1 :]) is not None
-    return False
-
-
-def _integer_index(e: cst.Subscript) -> int | None:
-    if len(e.slice) != 1:
-        return None
-    item = e.slice[0].slice
-    if isinstance(item, cst.Index) and isinstance(item.value, cst.Integer):
-        return int(item.value.value)
-    return None
-
-
-# -- helpers -------------------------------------------------------------------------------------
-def _target_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        names: list[str] = []
-        for el in target.elements:
-            names.extend(_target_names(el.value))
-        return names
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return []
-
-
-def _loop_value(target: cst.BaseExpression, elem: _V) -> _V:
-    """What each name of a loop target holds when the iterable yields `elem`: unpacking a
-    sequence of tuples of constants (`for table, kind in [("a", "x"), ("b", "y")]`) gives
-    constants."""
-    if elem.kind == SEQ and isinstance(target, (cst.Tuple, cst.List)):
-        elem = elem.elem if elem.elem is not None else _UNKNOWN_V
-    return elem if elem.kind in (CONST, BUILT) else _UNKNOWN_V
-
-
-def _hinted_const(name: str) -> _V:
-    """An UPPER_CASE constant we cannot see: constant, and SQL if its name says so."""
-    if _SQLISH_NAME.search(name):
-        return _V(CONST, _SQL_HINT, known=False)
-    return _OPAQUE_CONST
-
-
-def _is_preparer(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value.endswith("preparer")
-    return isinstance(expr, cst.Name) and expr.value.endswith("preparer")
-
-
-def _escapes_quotes(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.SimpleString) and expr.raw_value in ("'", '"', "\\'", '\\"')
-
-
-def _numeric_spec(spec: object) -> bool:
-    parts = list(spec)  # type: ignore[call-overload]
-    if not parts or not all(isinstance(p, cst.FormattedStringText) for p in parts):
-        return False
-    text = "".join(p.value for p in parts)
-    return bool(text) and text[-1] in _NUMERIC_SPEC_END
-
-
-def _safe_annotation(annotation: cst.Annotation | None) -> bool:
-    if annotation is None:
-        return False
-    ann = annotation.annotation
-    candidates: list[cst.BaseExpression] = [ann]
-    if isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
-        candidates = [ann.left, ann.right]
-    elif isinstance(ann, cst.Subscript) and (dotted(ann.value) or "").endswith("Optional"):
-        candidates = [e.slice.value for e in ann.slice if isinstance(e.slice, cst.Index)]
-    seen = False
-    for c in candidates:
-        name = dotted(c)
-        if name == "None":
-            continue
-        if name is None or name.rsplit(".", 1)[-1] not in _SAFE_ANNOTATIONS:
-            return False
-        seen = True
-    return seen
-
-
-def _sql_argument(node: cst.Call) -> cst.BaseExpression | None:
-    for arg in node.args:
-        if arg.star:
-            return None
-        if arg.keyword is None:
-            return arg.value
-        break
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value in _SQL_KEYWORDS:
-            return arg.value
-    return None
-
-
-def _label(ctx: FileContext, func: cst.BaseExpression) -> str:
-    code = " ".join(ctx.code_of(func).split())
-    if len(code) <= 40:
-        return code
-    if isinstance(func, cst.Attribute):
-        return f"...{func.attr.value}"
-    return code[:37] + "..."
-
-
-def _describe(ctx: FileContext, node: cst.CSTNode | None) -> str:
-    if node is None:
-        return "a non-constant value"
-    code = " ".join(ctx.code_of(node).split())
-    if len(code) > 40:
-        code = code[:37] + "..."
-    return f"'{code}'"
-
-
-_IDENTIFIER_NAME = re.compile(
-    r"(?i)(?:^|_)(?:table|tables|tbl|column|columns|col|cols|field|fields|schema|index|view|"
-    r"order|sort|order_by|sort_by|ident|identifier|db|database)(?:_?name)?s?$"
-)
-_ASYNCPG_METHODS = frozenset({"fetch", "fetchrow", "fetchval"})
-_DATABASES_METHODS = frozenset({"fetch_all", "fetch_one", "fetch_val", "execute_many", "iterate"})
-
-
-def _help(
-    ctx: FileContext, kind: str, label: str, root: str, entered: cst.CSTNode | None
-) -> str:
-    """What to do instead, in the sink's own parameter style."""
-    value = "value"
-    if entered is not None:
-        code = " ".join(ctx.code_of(entered).split())
-        if len(code) <= 30:
-            value = code
-    last = re.sub(r"\W+", "_", value.rsplit(".", 1)[-1]).strip("_")
-    param = last if last.isidentifier() else "value"
-    method = label.rsplit(".", 1)[-1]
-    receiver = label.rsplit(".", 1)[0] if "." in label else "cursor"
-    if kind == PSYCOPG or (_IDENTIFIER_NAME.search(param) and kind != EXTRA):
-        if kind == PSYCOPG or root in ("psycopg", "psycopg2"):
-            return (
-                f"{value!s} names a table or column: compose with "
-                f'sql.SQL("SELECT * FROM {{}}").format(sql.Identifier({value})), '
-                "and pass values as execute() parameters"
-            )
-        return (
-            f"{value} names a table or column, which cannot be a parameter: check it against an "
-            "allow-list of known names (or quote it with the driver's identifier quoting, e.g. "
-            "psycopg's sql.Identifier); pass values as parameters"
-        )
-    if kind == TEXT:
-        return (
-            f'use bind parameters: text("... WHERE id = :{param}") and pass '
-            f'{{"{param}": {value}}} to execute()'
-        )
-    if kind == RAWSQL:
-        return f'pass values as params: RawSQL("... WHERE id = %s", ({value},))'
-    if kind == PANDAS:
-        return (
-            f'pass values with params=: {label}("... WHERE id = %(id)s", con, '
-            f'params={{"id": {value}}})'
-        )
-    if kind == EXTRA:
-        return (
-            f'pass values with params=: {label}(where=["id = %s"], params=[{value}]), or better '
-            "use filter()"
-        )
-    if kind == DRIVER and method == "raw":
-        return f'pass a params list: {label}("... WHERE id = %s", [{value}])'
-    if kind == SCRIPT:
-        return (
-            "executescript() takes no parameters: run the statement with execute() and pass "
-            f'values as parameters: {receiver}.execute("... WHERE id = ?", ({value},))'
-        )
-    if root == "asyncpg" or method in _ASYNCPG_METHODS:
-        return f'pass values as arguments: {label}("... WHERE id = $1", {value})'
-    if root == "databases" or method in _DATABASES_METHODS:
-        return (
-            f'pass values as parameters: {label}(query="... WHERE id = :{param}", '
-            f'values={{"{param}": {value}}})'
-        )
-    if "session" in receiver.lower():
-        return (
-            f'use text() with bind parameters: {label}(text("... WHERE id = :{param}"), '
-            f'{{"{param}": {value}}})'
-        )
-    mark = "?" if root in ("sqlite3", "aiosqlite") else "%s"
-    return f'pass values as parameters: {label}("... WHERE id = {mark}", ({value},))'
 
 
 __all__ = ["SqlStringBuilding", "SqlStringBuildingOptions", "looks_like_sql"]

@@ -36,6 +36,9 @@ ROW = re.compile(
 )
 
 
+TABLE_HEAD = ("| # | corpus | location | finding | verdict | why |", "|---|---|---|---|---|---|")
+
+
 def _key(corpus: str, loc: str, msg: str) -> tuple[str, str, str]:
     return corpus.strip(), loc.strip(), msg.strip()
 
@@ -116,22 +119,17 @@ def collect(codes: list[str], archlint: str, sample: int, seed: int) -> None:
             "Regenerate with `python benchmarks/triage.py collect "
             f"{code}`; score with `python benchmarks/triage.py score`.",
             "",
-            "| # | corpus | location | finding | verdict | why |",
-            "|---|---|---|---|---|---|",
+            *TABLE_HEAD,
             *rows,
         ]
-        if outside:
-            lines += ["", "## triaged earlier, still reported, outside today's sample", "",
-                      "| # | corpus | location | finding | verdict | why |",
-                      "|---|---|---|---|---|---|"]
-            lines += [f"| - | {c} | `{loc}` | {m} | {old[(c, loc, m)][0]} | {old[(c, loc, m)][1]} |"
-                      for c, loc, m in outside]
-        if gone:
-            lines += ["", "## gone (triaged earlier, no longer reported)", "",
-                      "| # | corpus | location | finding | verdict | why |",
-                      "|---|---|---|---|---|---|"]
-            lines += [f"| gone | {c} | `{loc}` | {m} | {old[(c, loc, m)][0]} | {old[(c, loc, m)][1]} |"
-                      for c, loc, m in gone]
+        for title, marker, keys in (
+            ("triaged earlier, still reported, outside today's sample", "-", outside),
+            ("gone (triaged earlier, no longer reported)", "gone", gone),
+        ):
+            if keys:
+                lines += ["", f"## {title}", "", *TABLE_HEAD]
+                lines += [f"| {marker} | {c} | `{loc}` | {m} | {old[(c, loc, m)][0]} | "
+                          f"{old[(c, loc, m)][1]} |" for c, loc, m in keys]
         lines += notes
         (TRIAGE / f"{code}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{code}: {total} findings, {len(rows)} rows in triage/{code}.md")

@@ -352,35 +352,45 @@ _QUOTING_CALL = re.compile(
 _ALIAS_ONLY = re.compile(r'(?is)\s*(?:(?:as\s+)?(?:\w+|"[^"]*"))?\s*')
 
 
+def _outside_quotes(sql: str, start: int):
+    """(index, character, parenthesis depth) of every character outside SQL quotes, from start."""
+    depth, quote = 0, ""
+    for i in range(start, len(sql)):
+        c = sql[i]
+        if quote:
+            if c == quote:
+                quote = ""
+            continue
+        if c in "'\"":
+            quote = c
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        yield i, c, depth
+
+
 def _select_columns(sql: str) -> list[str] | None:
     m = _SELECT_START.search(sql)
     if m is None:
         return None
     columns: list[str] = []
-    depth, quote, start, i = 0, "", m.end(), m.end()
-    while i < len(sql):
-        c = sql[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif depth == 0 and c == ",":
-            columns.append(sql[start:i])
-            start = i + 1
+    start = end = m.end()
+    for end, c, depth in _outside_quotes(sql, m.end()):
+        if depth == 0 and c == ",":
+            columns.append(sql[start:end])
+            start = end + 1
         elif (
             depth == 0
-            and sql[i : i + 4].lower() == "from"
-            and not (sql[i - 1].isalnum() or sql[i - 1] == "_")
-            and not (sql[i + 4 : i + 5].isalnum() or sql[i + 4 : i + 5] == "_")
+            and sql[end : end + 4].lower() == "from"
+            and not (sql[end - 1].isalnum() or sql[end - 1] == "_")
+            and not (sql[end + 4 : end + 5].isalnum() or sql[end + 4 : end + 5] == "_")
         ):
             break
-        i += 1
-    columns.append(sql[start:i])
+    else:
+        end = len(sql)
+    columns.append(sql[start:end])
     return columns
 
 
@@ -391,23 +401,11 @@ def _column_is_quoted(sql: str, index: int) -> bool:
     if columns is None or not 0 <= index < len(columns):
         return False
     column = columns[index]
-    m = _QUOTING_CALL.match(column)
-    if m is None:
+    if _QUOTING_CALL.match(column) is None:
         return False
-    depth, quote = 0, ""
-    for i in range(column.index("("), len(column)):
-        c = column[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return _ALIAS_ONLY.fullmatch(column[i + 1 :]) is not None
+    for i, c, depth in _outside_quotes(column, column.index("(")):
+        if c == ")" and depth == 0:
+            return _ALIAS_ONLY.fullmatch(column[i + 1 :]) is not None
     return False
 
 

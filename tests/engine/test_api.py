@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _support import DuplicateFunctionNames, PrintCall
 
 from archlint.api import CheckOptions, check
@@ -69,14 +70,21 @@ def test_process_pool_matches_single_process(tmp_path):
     assert parallel.findings == serial.findings and len(serial.findings) == 26
 
 
-def test_a_crashing_worker_costs_only_its_file(tmp_path):
-    files = {f"m{i:02}.py": "print(1)\n" for i in range(30)}
-    files["m07.py"] = "CRASH_WORKER()\n"
+@pytest.mark.parametrize(
+    ("count", "crasher"),
+    [
+        (30, "m007.py"),  # every batch already in flight when the worker dies
+        (200, "m003.py"),  # work still queued when it dies: it goes to a fresh pool
+    ],
+)
+def test_a_crashing_worker_costs_only_its_file(tmp_path, count, crasher):
+    files = {f"m{i:03}.py": "print(1)\n" for i in range(count)}
+    files[crasher] = "CRASH_WORKER()\n"
     root = project(tmp_path, files)
     report = run(root, jobs=2, use_cache=False)
     crashes = [n for n in report.notifications if n.kind is NotificationKind.WORKER_CRASH]
-    assert [n.path for n in crashes] == ["m07.py"]
-    assert len(report.findings) == 29
+    assert [n.path for n in crashes] == [crasher]
+    assert len(report.findings) == count - 1
 
 
 def test_bad_files_do_not_stop_the_scan(tmp_path):
@@ -109,14 +117,3 @@ def test_suppressions_and_per_file_ignores_apply(tmp_path):
     assert [(f.path, f.span.line) for f in report.findings] == [("a.py", 3)]
     assert report.suppressed == 3
     assert report.unused_suppressions == []
-
-
-def test_a_worker_dying_early_in_a_long_scan_costs_only_its_file(tmp_path):
-    # more batches than the pool holds at once, so work is still queued when the worker dies
-    files = {f"m{i:03}.py": "print(1)\n" for i in range(200)}
-    files["m003.py"] = "CRASH_WORKER()\n"
-    root = project(tmp_path, files)
-    report = run(root, jobs=2, use_cache=False)
-    crashes = [n for n in report.notifications if n.kind is NotificationKind.WORKER_CRASH]
-    assert [n.path for n in crashes] == ["m003.py"]
-    assert len(report.findings) == 199

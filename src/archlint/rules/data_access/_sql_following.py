@@ -293,20 +293,8 @@ def _key(expr: cst.BaseExpression) -> str | None:
 
 
 def _attribute_targets(target: cst.BaseExpression) -> list[cst.Attribute]:
-    if (
-        isinstance(target, cst.Attribute)
-        and isinstance(target.value, cst.Name)
-        and target.value.value in ("self", "cls")
-    ):
-        return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out: list[cst.Attribute] = []
-        for el in target.elements:
-            out.extend(_attribute_targets(el.value))
-        return out
-    if isinstance(target, cst.StarredElement):
-        return _attribute_targets(target.value)
-    return []
+    """The `self.x`/`cls.x` an assignment target binds, through tuple unpacking."""
+    return [t for t in _target_leaves(target) if isinstance(t, cst.Attribute) and _key(t)]
 
 
 def _safe_pattern(pattern: str, full: bool) -> bool:
@@ -419,17 +407,17 @@ def _integer_index(e: cst.Subscript) -> int | None:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _target_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
+def _target_leaves(target: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """What an assignment target binds, tuple, list and starred unpacking taken apart."""
     if isinstance(target, (cst.Tuple, cst.List)):
-        names: list[str] = []
-        for el in target.elements:
-            names.extend(_target_names(el.value))
-        return names
+        return [leaf for el in target.elements for leaf in _target_leaves(el.value)]
     if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return []
+        return _target_leaves(target.value)
+    return [target]
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    return [t.value for t in _target_leaves(target) if isinstance(t, cst.Name)]
 
 
 def _loop_value(target: cst.BaseExpression, elem: _V) -> _V:

@@ -122,7 +122,9 @@ class _Checker:
         return not triggers or any(t in source for t in triggers)
 
 
-class Rule(_Checker):
+class _Described:
+    """What every rule, per file or per project, declares about itself."""
+
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity]
@@ -133,6 +135,14 @@ class Rule(_Checker):
     security_severity: ClassVar[float | None] = None
     VALID: ClassVar[Sequence[str | Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+    scope: ClassVar[str]
+
+    @classmethod
+    def meta(cls) -> RuleMeta:
+        return rule_meta(cls)
+
+
+class Rule(_Checker, _Described):
     scope: ClassVar[str] = "file"
 
     def report(
@@ -148,10 +158,6 @@ class Rule(_Checker):
             PendingReport(self, node, message, help, tuple(related), fix,
                           tuple(self.ctx.statements))
         )
-
-    @classmethod
-    def meta(cls) -> RuleMeta:
-        return rule_meta(cls)
 
 
 class Collector(_Checker):
@@ -174,21 +180,11 @@ class ProjectModel:
         return self.facts.get(kind, [])
 
 
-class ProjectRule:
+class ProjectRule(_Described):
     """A rule that needs the whole project: it runs once, after every file's facts are merged."""
 
-    code: ClassVar[str]
-    name: ClassVar[str]
-    severity: ClassVar[Severity]
-    cwe: ClassVar[int | None] = None
-    tags: ClassVar[tuple[str, ...]] = ()
-    precision: ClassVar[str] = "high"
-    default_enabled: ClassVar[bool] = True
-    security_severity: ClassVar[float | None] = None
     Options: ClassVar[type] = NoOptions
     scope: ClassVar[str] = "project"
-    VALID: ClassVar[Sequence[str | Valid]] = ()
-    INVALID: ClassVar[Sequence[Invalid]] = ()
     collectors: ClassVar[tuple[type[Collector], ...]] = ()
 
     def __init__(self, project: ProjectModel, options: Any) -> None:
@@ -222,10 +218,6 @@ class ProjectRule:
                 statement_lines=statement_lines,
             )
         )
-
-    @classmethod
-    def meta(cls) -> RuleMeta:
-        return rule_meta(cls)
 
 
 AnyRule = type[Rule] | type[ProjectRule]

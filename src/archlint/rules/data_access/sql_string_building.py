@@ -1100,29 +1100,15 @@ class SqlStringBuilding(Rule):
                 scope[name] = value
             comp = comp.inner_for_in
 
-    def visit_ListComp(self, node: cst.ListComp) -> None:
+    def _enter_comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp
+                             | cst.DictComp) -> None:
         self._push_comprehension(node.for_in)
 
-    def leave_ListComp(self, node: cst.ListComp) -> None:
+    def _leave_comprehension(self, node: cst.CSTNode) -> None:
         self._comp.pop()
 
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._push_comprehension(node.for_in)
-
-    def leave_SetComp(self, node: cst.SetComp) -> None:
-        self._comp.pop()
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._push_comprehension(node.for_in)
-
-    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._comp.pop()
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._push_comprehension(node.for_in)
-
-    def leave_DictComp(self, node: cst.DictComp) -> None:
-        self._comp.pop()
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _enter_comprehension
+    leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave_comprehension
 
     # -- evaluation ------------------------------------------------------------------------------
     def _lookup(self, node: cst.Name) -> _V:

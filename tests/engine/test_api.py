@@ -9,7 +9,7 @@ from _support import DuplicateFunctionNames, PrintCall
 
 from archlint.api import CheckOptions, check
 from archlint.config import Settings
-from archlint.engine.cache import CACHE_DIR
+from archlint.engine.cache import CACHE_DIR, build_id
 from archlint.model import NotificationKind
 
 
@@ -60,6 +60,19 @@ def test_cache_is_per_config(tmp_path):
     other = check([root], Settings(root=root, rule_options={"ARC999": PrintCall.Options("shout")}),
                   rules=[PrintCall])
     assert other.files_parsed == 1 and [f.span.line for f in other.findings] == [2]
+
+
+def test_cache_is_per_build_of_archlint(tmp_path):
+    """An edited rule in a development checkout keeps the version but must not be served the
+    results of the code it replaced."""
+    package = tmp_path / "archlint"
+    (package / "rules").mkdir(parents=True)
+    rule = package / "rules" / "a_rule.py"
+    rule.write_text("X = 1\n")
+    before = build_id(package)
+    assert build_id(package) == before
+    rule.write_text("X = 22\n")
+    assert build_id(package) != before
 
 
 def test_process_pool_matches_single_process(tmp_path):

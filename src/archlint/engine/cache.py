@@ -1,7 +1,9 @@
 """On-disk cache of FileResults in `.archlint_cache/` at the project root.
 
 An entry is valid for one file path and the exact bytes of that file, under one effective config
-and archlint version (both in the cache file's name). A corrupt or unreadable cache is ignored and
+and one build of archlint (both in the cache file's name): the build is the version plus the
+sizes and times of archlint's own modules, so an edited rule in a development checkout does not
+serve results of the code it replaced. A corrupt or unreadable cache is ignored and
 rebuilt; failing to write it never fails a scan.
 """
 
@@ -29,7 +31,7 @@ class ResultCache:
     def __init__(self, root: Path, config_fingerprint: str, *, enabled: bool = True) -> None:
         self.enabled = enabled
         self.folder = root / CACHE_DIR
-        self.path = self.folder / f"results-{__version__}-{config_fingerprint}.pickle"
+        self.path = self.folder / f"results-{build_id()}-{config_fingerprint}.pickle"
         self.entries: dict[str, tuple[str, FileResult]] = {}
         self.dirty = False
         if enabled:
@@ -82,6 +84,14 @@ class ResultCache:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only checkout still gets its results
+
+
+def build_id(package: Path = Path(__file__).resolve().parent.parent) -> str:
+    stamp = hashlib.blake2b(digest_size=6)
+    for module in sorted(package.rglob("*.py")):
+        st = module.stat()
+        stamp.update(f"{module.relative_to(package)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return f"{__version__}-{stamp.hexdigest()}"
 
 
 def _week_ago() -> float:

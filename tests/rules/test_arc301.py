@@ -1224,3 +1224,48 @@ def test_thousands_of_concatenated_literals_do_not_recurse():
     parts = "\n".join(f"    'part {i} '" for i in range(3000))
     source = f"TEXT = (\n{parts}\n)\n\ndef f(cur, x):\n    cur.execute('SELECT * FROM t WHERE a = ' + x)\n"
     assert lines(source) == [3005]
+
+
+# -- dict keys: column names written by the model's author, values from outside ------------------
+DICT_INSERT = """
+from sqlalchemy import sql
+
+def insert_default(session, table, created):
+    row = {Experiment.id.name: 0, Experiment.created.name: created}
+    columns = list(row.keys())
+    values = ", ".join([repr(row.get(c)) for c in columns])
+    session.execute(sql.text(f"INSERT INTO t ({', '.join(columns)}) VALUES ({values})"))
+"""
+
+
+def test_message_names_the_value_not_the_dict_keys():
+    finding = only(DICT_INSERT)
+    assert "from 'repr(row.get(c))' (line 7)" in finding.message
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        "list(row.keys())",
+        "sorted(row)",
+        "[k for k in row]",
+        "tuple(row)",
+    ],
+)
+def test_keys_of_a_dict_written_out_are_constants(columns):
+    source = f"""
+def insert(session, created):
+    row = {{Experiment.id.name: 0, "created": created}}
+    columns = {columns}
+    session.execute(f"INSERT INTO t ({{', '.join(columns)}}) VALUES (:a, :b)", row)
+"""
+    assert lines(source) == []
+
+
+def test_keys_of_a_dict_with_outside_keys_are_not():
+    source = """
+def insert(session, name, created):
+    row = {name: created}
+    session.execute(f"INSERT INTO t ({', '.join(row.keys())}) VALUES (:a)", row)
+"""
+    assert lines(source) == [4]

@@ -21,10 +21,13 @@ class _V:
     SEQ (a list/tuple/generator whose elements are summarised by `elem`; a tuple or list written
     out also keeps each element in `items`), TEMPLATE (a string.Template over `text`), FUNC (a
     function defined in the function being walked: `fn`), ROW (a row fetched by the query `text`).
+    A dict written out keeps a summary of its keys in `keys`, whatever its own kind: its keys are
+    often column names while its values are not.
     """
 
     __slots__ = (
-        "elem", "entered", "fn", "form", "is_str", "items", "kind", "known", "node", "text",
+        "elem", "entered", "fn", "form", "is_str", "items", "keys", "kind", "known", "node",
+        "text",
     )
 
     def __init__(
@@ -40,6 +43,7 @@ class _V:
         elem: _V | None = None,
         items: tuple[_V, ...] | None = None,
         fn: cst.FunctionDef | None = None,
+        keys: _V | None = None,
     ) -> None:
         self.kind = kind
         self.text = text
@@ -51,6 +55,7 @@ class _V:
         self.elem = elem
         self.items = items
         self.fn = fn
+        self.keys = keys
 
     def retext(self, text: str) -> _V:
         return _V(self.kind, text, form=self.form, node=self.node, entered=self.entered)
@@ -243,6 +248,7 @@ _SEQ_MUTATORS = frozenset({"append", "extend", "insert", "add"})
 _STR_METHODS = frozenset({
     "strip", "lstrip", "rstrip", "upper", "lower", "casefold", "removeprefix", "removesuffix",
 })
+_COPIES = frozenset({"list", "tuple", "sorted", "set", "frozenset"})
 _NUMERIC_CALLS = frozenset(
     {"int", "float", "len", "bool", "abs", "round", "ord", "hash", "ceil", "floor", "trunc"}
 )

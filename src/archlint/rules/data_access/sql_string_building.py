@@ -50,6 +50,7 @@ from archlint.rules.data_access._sql_values import (
     _METHOD_SINKS,
     _NON_SQL_ROOTS,
     _NUMBER,
+    _COPIES,
     _NUMERIC_CALLS,
     _NUMERIC_METHODS,
     _NUMERIC_SPEC_END,
@@ -991,7 +992,7 @@ class SqlStringBuilding(Rule):
     # -- bindings --------------------------------------------------------------------------------
     def _bind(self, name: str, v: _V) -> None:
         scope = self._scopes[-1]
-        if v.kind == UNKNOWN:
+        if v.kind == UNKNOWN and v.keys is None:
             if name in scope or name in self._consts or _UPPER_NAME.fullmatch(name):
                 scope[name] = _UNKNOWN_V
             return
@@ -1086,8 +1087,11 @@ class SqlStringBuilding(Rule):
             and isinstance(iterable.func, cst.Attribute)
             and iterable.func.attr.value in ("items", "keys", "values")
         ):
-            mapping = self._eval(iterable.func.value)  # a constant dict
-            value = mapping if mapping.kind == CONST else _UNKNOWN_V
+            mapping = self._eval(iterable.func.value)
+            if iterable.func.attr.value == "keys":
+                value = mapping.keys or _UNKNOWN_V
+            else:  # a constant dict
+                value = mapping if mapping.kind == CONST else _UNKNOWN_V
             return [(name, value) for name in names]
         value = _loop_value(target, self._elements(iterable))
         return [(name, value) for name in names]
@@ -1120,7 +1124,7 @@ class SqlStringBuilding(Rule):
         v = self._scopes[-1].get(name)
         if v is not None:
             if v.kind == UNKNOWN:
-                return _unknown(node)
+                return _unknown(node) if v.keys is None else _V(UNKNOWN, node=node, keys=v.keys)
             if v.kind == SEQ and v.node is None:
                 return _V(SEQ, elem=v.elem, node=node, items=v.items)
             if v.kind in (FUNC, ROW):
@@ -1138,6 +1142,8 @@ class SqlStringBuilding(Rule):
     def _elements(self, expr: cst.BaseExpression) -> _V:
         """Summary of the elements an iterable yields (CONST "" for an empty one)."""
         v = self._eval(expr)
+        if v.keys is not None:  # iterating a dict yields its keys
+            return v.keys
         if v.kind == SEQ:
             if v.elem is None:
                 return _V(CONST, "")
@@ -1197,15 +1203,17 @@ class SqlStringBuilding(Rule):
         if t is cst.ListComp or t is cst.GeneratorExp or t is cst.SetComp:
             return self._comprehension(e)  # type: ignore[arg-type]
         if t is cst.Dict:
-            elem = None
+            elem = keys = None
             for el in e.elements:  # type: ignore[attr-defined]
-                if isinstance(el, cst.DictElement):  # keys are written in code: constants
+                if isinstance(el, cst.DictElement):
                     elem = _union(elem, self._eval(el.value))
+                    keys = _union(keys, self._eval(el.key))
                 else:
                     elem = _union(elem, _unknown(el.value))
+                    keys = _union(keys, _unknown(el.value))
             if elem is None or elem.kind == CONST:
-                return _V(CONST, elem.text if elem else "")
-            return _unknown(e)
+                return _V(CONST, elem.text if elem else "", keys=keys)
+            return _V(UNKNOWN, node=e, keys=keys)
         if t is cst.Subscript:
             base = self._eval(e.value)  # type: ignore[attr-defined]
             if base.kind == CONST:
@@ -1340,6 +1348,13 @@ class SqlStringBuilding(Rule):
         ):
             return _OPAQUE_CONST  # column.key of an ORM attribute (`column.class_` is its model)
         if (
+            attr in _ORM_COLUMN_ATTRS
+            and isinstance(value, cst.Attribute)
+            and isinstance(value.value, cst.Name)
+            and value.value.value[:1].isupper()
+        ):
+            return _OPAQUE_CONST  # Model.column.name: a name the model's author wrote
+        if (
             attr in ("value", "name")
             and isinstance(value, cst.Attribute)
             and _UPPER_NAME.fullmatch(value.attr.value)
@@ -1412,6 +1427,9 @@ class SqlStringBuilding(Rule):
                 and not self._is_bound(receiver.value)
             ):
                 return self._context_var(receiver.value, e)
+            if attr == "keys" and not e.args:
+                keys = self._eval(receiver).keys
+                return _unknown(e) if keys is None else _V(SEQ, elem=keys, node=e)
             if attr in _ROW_METHODS and not e.args:
                 row = self._fetched_row(receiver)
                 if row is not None:
@@ -1441,6 +1459,12 @@ class SqlStringBuilding(Rule):
                 return v if v.kind == BUILT else _unknown(v.node or e)
             if name in _SANITIZERS:
                 return _OPAQUE_CONST
+            if name in _COPIES and len(e.args) == 1 and not e.args[0].star:
+                # list(d.keys()), sorted(names): the same elements, a dict's keys
+                v = self._eval(e.args[0].value)
+                if v.keys is not None:
+                    return _V(SEQ, elem=v.keys, node=e)
+                return _V(SEQ, elem=v.elem, node=e) if v.kind == SEQ else _unknown(e)
             if name in ("dedent", "cleandoc") and e.args:
                 return self._eval(e.args[0].value)
             if name == "Template" and self.ctx.names.qualify(func) == "string.Template":

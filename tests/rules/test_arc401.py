@@ -413,6 +413,26 @@ def test_local_aiohttp_session_whose_requests_all_bound_themselves():
     assert lines(source) == [11, 15, 19, 23]
 
 
+def test_websocket_only_session_gets_advice_that_keeps_idle_websockets_open():
+    # sock_read/total would close an idle websocket (aiohttp #8444): bound the handshake instead
+    source = """
+        import aiohttp
+        async def listen(u):
+            async with aiohttp.ClientSession() as session:
+                async with session.ws_connect(u) as ws:
+                    async for msg in ws:
+                        print(msg)
+        async def both(u):
+            async with aiohttp.ClientSession() as session:
+                await session.get(u)
+                await session.ws_connect(u)
+        """
+    websocket, mixed = findings(source)
+    assert websocket.span.line == 4 and mixed.span.line == 9
+    assert "heartbeat=30" in websocket.help and "sock_read" not in websocket.help.split("no ")[0]
+    assert mixed.help.startswith("pass timeout=aiohttp.ClientTimeout(total=30")
+
+
 def test_local_aiohttp_session_whose_requests_pass_kwargs():
     # **options may carry the request's own timeout, as it would for requests; attribute names
     # that happen to equal the session's name (`self.session`) are not uses of it.

@@ -19,7 +19,7 @@ from archlint.rules._calls import (
     is_none,
 )
 from archlint.rules._names import dotted, iter_statements
-from archlint.rules.base import FileContext, Invalid, Rule, Valid
+from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
 
 
 @dataclass(frozen=True)
@@ -708,6 +708,8 @@ class ExternalCallWithoutTimeout(Rule):
             return
         if func.attr.value == "close":
             watch.harmless += 1
+        elif func.attr.value == "ws_connect":
+            watch.websockets += 1
         elif func.attr.value in _AIOHTTP_REQUESTS:
             timeout = find_argument(call, "timeout")
             if timeout.hidden or (timeout.arg is not None and not is_none(timeout.arg.value)):
@@ -718,10 +720,19 @@ class ExternalCallWithoutTimeout(Rule):
             if watch.function is not function:
                 continue
             del self._watch[name]
-            if not watch.spoiled and watch.bounded and (
-                watch.names == 1 + watch.bounded + watch.harmless
-            ):
-                self.ctx.pending[:] = [p for p in self.ctx.pending if p is not watch.pending]
+            if watch.spoiled:
+                continue
+            accounted = 1 + watch.bounded + watch.harmless
+            if watch.bounded and watch.names == accounted:
+                self._drop(watch.pending)
+            elif watch.websockets and watch.names == accounted + watch.websockets:
+                # A read or total bound closes an idle websocket (aiohttp #8444): bound the
+                # handshake and let heartbeats find a dead peer instead.
+                watch.pending.help = (
+                    "this session opens websockets: bound the handshake with timeout=aiohttp."
+                    "ClientTimeout(total=None, sock_connect=3, connect=10) and pass heartbeat=30 "
+                    "to ws_connect(); no sock_read or total, which would close idle websockets"
+                )
 
     def _resolve_boto_names(self, function: cst.FunctionDef) -> None:
         keep = []
@@ -1083,16 +1094,17 @@ _CHECKS: dict[str, Callable[[ExternalCallWithoutTimeout, cst.Call, ExternalCall]
 @dataclass
 class _SessionWatch:
     """A local aiohttp session reported for having no timeout, and how its function uses it:
-    requests that pass their own timeout (`bounded`), `close()` calls (`harmless`), and every
-    occurrence of its name (`names`, the binding included). Any other use (passing it on,
-    returning it, a request without a timeout) shows up as a surplus occurrence and keeps the
-    finding."""
+    requests that pass their own timeout (`bounded`), `close()` calls (`harmless`), websockets
+    opened (`websockets`), and every occurrence of its name (`names`, the binding included). Any
+    other use (passing it on, returning it, a request without a timeout) shows up as a surplus
+    occurrence and keeps the finding."""
 
     function: cst.FunctionDef
-    pending: object
+    pending: PendingReport
     names: int
     bounded: int = 0
     harmless: int = 0
+    websockets: int = 0
     spoiled: bool = False
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import libcst as cst
 
-from archlint.config import parse_options
+from archlint.config import parse_options, settings_from_table
+from archlint.engine.project import build_model, run_project_rules
 from archlint.engine.worker import FileResult, analyze_source
 from archlint.model import Severity
 from archlint.rules.base import Collector, ProjectRule, Rule
@@ -24,10 +25,29 @@ EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>ARC\d{3}(?:\s*,\s*ARC\d{3})*)")
 
 
 def run_rule(
-    rule: type[Rule], source: str, options: Mapping[str, Any] | None = None, path: str = "example.py"
+    rule: type[Rule] | type[ProjectRule],
+    source: str,
+    options: Mapping[str, Any] | None = None,
+    path: str = "example.py",
+    files: Mapping[str, str] | None = None,
+    project: Mapping[str, Any] | None = None,
 ) -> FileResult:
+    """One rule over one file, the way the engine runs it. A project rule sees `source` at
+    `path` plus the other `files` of the project, under the `[tool.archlint]` keys in `project`;
+    its findings and notes come back as one FileResult."""
     opts = parse_options(rule, options or {}, f"test options of {rule.code}")
-    return analyze_source(textwrap.dedent(source), path, [(rule, opts)])
+    if issubclass(rule, Rule):
+        return analyze_source(textwrap.dedent(source), path, [(rule, opts)])
+    sources = {path: source, **(files or {})}
+    collectors = [(c, c.Options()) for c in rule.collectors]
+    results = [analyze_source(textwrap.dedent(text), p, collectors) for p, text in sources.items()]
+    settings = settings_from_table(dict(project or {}), root=Path("/nonexistent-project-root"))
+    findings, notes = run_project_rules([(rule, opts)], build_model(results, settings))
+    return FileResult(
+        path=path,
+        findings=sorted(findings, key=lambda f: f.sort_key),
+        notifications=[n for r in results for n in r.notifications] + notes,
+    )
 
 
 def expected_lines(source: str, code: str) -> set[int]:

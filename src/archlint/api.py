@@ -95,7 +95,7 @@ def check(
     findings = [f for r in results for f in r.findings]
     for r in results:
         notifications.extend(r.notifications)
-    project_findings, project_notes = run_project_rules(project_rules, build_model(results))
+    project_findings, project_notes = run_project_rules(project_rules, build_model(results, settings))
     findings.extend(project_findings)
     notifications.extend(project_notes)
 

@@ -72,6 +72,7 @@ class Settings:
     typing_imports: str = "ignore"
     layers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     contexts: Mapping[str, str] = field(default_factory=dict)
+    source_roots: tuple[str, ...] = ()
     rule_options: Mapping[str, Any] = field(default_factory=dict)
 
     def enabled_rules(self) -> list[AnyRule]:
@@ -90,6 +91,7 @@ class Settings:
             "typing_imports": self.typing_imports,
             "layers": {k: list(v) for k, v in self.layers.items()},
             "contexts": dict(self.contexts),
+            "source_roots": list(self.source_roots),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -228,7 +230,7 @@ def settings_from_table(
     )
     known = {
         "select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores",
-        "respect-gitignore", "typing-imports", "layers", "contexts", "rules",
+        "respect-gitignore", "typing-imports", "layers", "contexts", "rules", "source-roots",
     }
     for key in located:
         if key not in known:
@@ -297,6 +299,7 @@ def settings_from_table(
         typing_imports=typing_imports,
         layers=layers,
         contexts=dict(contexts_raw),
+        source_roots=tuple(_str_list(located.get("source-roots", []), w("source-roots"))),
         rule_options=rule_options,
     )
 

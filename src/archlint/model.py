@@ -85,6 +85,7 @@ class NotificationKind(enum.Enum):
     SYMLINK_LOOP = "symlink-loop"
     INTERNAL_ERROR = "internal-error"
     WORKER_CRASH = "worker-crash"
+    RULE_NOTE = "rule-note"  # a project rule could not check something (e.g. a broken contract)
 
 
 @dataclass(frozen=True)

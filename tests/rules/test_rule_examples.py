@@ -9,15 +9,18 @@ import textwrap
 
 import pytest
 
+from archlint.api import CheckOptions, check
+from archlint.config import Settings, load_settings
 from archlint.rules.base import DOC_HEADINGS, Rule, Valid, doc_sections
 from archlint.rules.registry import all_rules
 from _support import FIXTURES, expected_lines, run_rule
 
 FILE_RULES = [r for r in all_rules() if issubclass(r, Rule)]
+PROJECT_RULES = [r for r in all_rules() if not issubclass(r, Rule)]
 
 
 def _examples(kind: str):
-    for rule in FILE_RULES:
+    for rule in all_rules():
         for index, example in enumerate(getattr(rule, kind)):
             yield pytest.param(rule, example, id=f"{rule.code}-{kind.lower()}-{index}")
 
@@ -29,7 +32,8 @@ def test_registry_is_not_empty():
 @pytest.mark.parametrize(("rule", "example"), list(_examples("VALID")))
 def test_valid_example_is_quiet(rule, example):
     if isinstance(example, Valid):
-        result = run_rule(rule, example.source, example.options, example.path)
+        result = run_rule(rule, example.source, example.options, example.path, example.files,
+                          example.project)
     else:
         result = run_rule(rule, example)
     assert not result.notifications, result.notifications
@@ -38,9 +42,10 @@ def test_valid_example_is_quiet(rule, example):
 
 @pytest.mark.parametrize(("rule", "example"), list(_examples("INVALID")))
 def test_invalid_example_is_flagged(rule, example):
-    result = run_rule(rule, example.source, example.options, example.path)
+    result = run_rule(rule, example.source, example.options, example.path, example.files,
+                      example.project)
     assert not result.notifications, result.notifications
-    lines = [f.span.line for f in result.findings]
+    lines = [f.span.line for f in result.findings if f.path == example.path]
     assert example.line in lines, (lines, [f.message for f in result.findings])
     if example.message:
         messages = [f.message for f in result.findings if f.span.line == example.line]
@@ -57,6 +62,29 @@ def test_fixture_matches_expect_markers(rule):
     result = run_rule(rule, source, path=f"fixtures/rules/{rule.code}.py")
     assert not result.notifications, result.notifications
     found = {f.span.line for f in result.findings if f.code == rule.code}
+    assert found == expected, {
+        "missed": sorted(expected - found),
+        "unexpected": sorted(found - expected),
+    }
+
+
+@pytest.mark.parametrize("rule", PROJECT_RULES, ids=lambda r: r.code)
+def test_project_fixture_matches_expect_markers(rule):
+    """A project rule's fixture is a small project, `fixtures/rules/ARC102/`, scanned whole (with
+    its own archlint.toml when it has one); `# expect:` markers may sit in any of its files."""
+    folder = FIXTURES / "rules" / rule.code
+    assert folder.is_dir(), f"{rule.code} needs a fixture project at {folder}"
+    expected = {
+        (path.relative_to(folder).as_posix(), line)
+        for path in folder.rglob("*.py")
+        for line in expected_lines(path.read_text(encoding="utf-8"), rule.code)
+    }
+    assert expected, f"{folder} has no '# expect: {rule.code}' marker"
+    config = folder / "archlint.toml"
+    settings = load_settings(folder, config_file=config) if config.is_file() else Settings(root=folder)
+    report = check([folder], settings, CheckOptions(jobs=1, use_cache=False), rules=[rule])
+    assert not report.notifications, report.notifications
+    found = {(f.path, f.span.line) for f in report.findings if f.code == rule.code}
     assert found == expected, {
         "missed": sorted(expected - found),
         "unexpected": sorted(found - expected),

@@ -6,13 +6,22 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from archlint.config import Settings
 from archlint.engine.worker import FileResult
 from archlint.model import Finding, Notification, NotificationKind
 from archlint.rules.base import ProjectModel, ProjectRule
 
 
-def build_model(results: Sequence[FileResult]) -> ProjectModel:
-    model = ProjectModel(paths=[r.path for r in results])
+def build_model(results: Sequence[FileResult], settings: Settings | None = None) -> ProjectModel:
+    settings = settings or Settings()
+    model = ProjectModel(
+        paths=[r.path for r in results],
+        root=settings.root,
+        layers=settings.layers,
+        contexts=settings.contexts,
+        source_roots=settings.source_roots,
+        typing_imports=settings.typing_imports,
+    )
     for result in results:
         for kind, facts in result.facts.items():
             bucket = model.facts.setdefault(kind, [])
@@ -41,4 +50,8 @@ def run_project_rules(
             )
             continue
         findings.extend(rule.findings)
+        notifications.extend(
+            Notification(NotificationKind.RULE_NOTE, path, message, rule=rule_cls.code)
+            for path, message in rule.notes
+        )
     return findings, notifications

@@ -100,6 +100,9 @@ _KIND_DESCRIPTIONS = {
     NotificationKind.WORKER_CRASH: (
         "An archlint worker process crashed; the files it held were not analysed."
     ),
+    NotificationKind.RULE_NOTE: (
+        "A rule could not check part of the project (its message says what and why)."
+    ),
 }
 
 # ------------------------------------------------------------------------------------------------

@@ -11,15 +11,18 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
 import libcst as cst
 
 from archlint.model import Finding, Fix, Related, RuleMeta, Severity, Span
 from archlint.rules._names import NameTable
 from archlint.rules._positions import Positions
+
+T = TypeVar("T")
 
 DOC_HEADINGS = (
     "What it does",
@@ -39,22 +42,28 @@ class NoOptions:
 
 @dataclass(frozen=True)
 class Invalid:
-    """An example the rule must flag: `line` is 1-based within `source`; `message` is a substring."""
+    """An example the rule must flag: `line` is 1-based within `source`; `message` is a substring.
+    Project rules may add other files of the project (`files`: path -> source) and project
+    settings (`project`: keys of `[tool.archlint]`, such as "typing-imports" or "layers")."""
 
     source: str
     line: int
     message: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     path: str = "example.py"
+    files: Mapping[str, str] = field(default_factory=dict)
+    project: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Valid:
-    """An example that must stay quiet, for cases that need options or a path."""
+    """An example that must stay quiet, for cases that need options, a path or other files."""
 
     source: str
     options: Mapping[str, Any] = field(default_factory=dict)
     path: str = "example.py"
+    files: Mapping[str, str] = field(default_factory=dict)
+    project: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -171,13 +180,26 @@ class Collector(_Checker):
 
 @dataclass
 class ProjectModel:
-    """Facts of every file, merged: kind -> [(path, fact)]."""
+    """Facts of every file, merged: kind -> [(path, fact)]; the project settings that project
+    rules read; and what rules derive from both once and share (`derived`)."""
 
     facts: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)
+    root: Path | None = None
+    layers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    contexts: Mapping[str, str] = field(default_factory=dict)
+    source_roots: tuple[str, ...] = ()
+    typing_imports: str = "ignore"
+    _derived: dict[str, Any] = field(default_factory=dict)
 
     def of(self, kind: str) -> list[tuple[str, Any]]:
         return self.facts.get(kind, [])
+
+    def derived(self, key: str, build: Callable[[ProjectModel], T]) -> T:
+        """`build(self)`, computed once per project however many rules ask."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
 
 
 class ProjectRule(_Described):
@@ -191,9 +213,15 @@ class ProjectRule(_Described):
         self.project = project
         self.options = options
         self.findings: list[Finding] = []
+        self.notes: list[tuple[str, str]] = []  # (path, message): what the rule could not check
 
     def check(self) -> None:
         raise NotImplementedError
+
+    def note(self, path: str, message: str) -> None:
+        """Tell the user about something the rule could not check (a broken contract file, a
+        contract type it cannot run); shown with the scan's other notifications."""
+        self.notes.append((path, message))
 
     def report_at(
         self,
@@ -204,6 +232,7 @@ class ProjectRule(_Described):
         help: str = "",
         related: Iterable[Related] = (),
         statement_lines: tuple[int, int] | None = None,
+        severity: Severity | None = None,
     ) -> None:
         self.findings.append(
             Finding(
@@ -212,7 +241,7 @@ class ProjectRule(_Described):
                 message=message,
                 path=path,
                 span=span,
-                severity=self.severity,
+                severity=severity or self.severity,
                 help=help,
                 related=tuple(related),
                 statement_lines=statement_lines,

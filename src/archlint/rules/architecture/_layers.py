@@ -1,0 +1,92 @@
+"""Which layer a module sits in, and why.
+
+Four layers, lowest first: domain < application < infrastructure < interface; a module may import
+its own layer and lower ones. With `[tool.archlint.layers]` configured, its patterns alone decide;
+otherwise the first folder on the module's path whose name is a layer's folder name does. Tests,
+test helpers and migrations sit in no layer: they exist to reach across layers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+LAYERS = ("domain", "application", "infrastructure", "interface")
+FOLDER_NAMES: Mapping[str, tuple[str, ...]] = {
+    "domain": ("domain", "entities"),
+    "application": ("application", "use_cases", "usecases", "services", "service_layer"),
+    "infrastructure": ("infrastructure", "infra", "adapters", "repositories", "persistence"),
+    "interface": ("api", "interface", "interfaces", "entrypoints", "web", "routes", "controllers",
+                  "presentation", "views"),
+}
+_LAYER_OF_FOLDER = {folder: layer for layer, names in FOLDER_NAMES.items() for folder in names}
+_UNLAYERED_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "alembic"})
+
+
+def rank(layer: str) -> int:
+    return LAYERS.index(layer)
+
+
+@dataclass(frozen=True)
+class Placement:
+    layer: str
+    root: str  # the module whose subtree the layer claims: "app.domain"
+    reason: str  # 'folder "domain"' or 'pattern "app.domain"'
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    layer: str
+    text: str
+    parts: tuple[str, ...]
+    literal: bool
+
+
+class LayerModel:
+    def __init__(self, patterns: Mapping[str, Iterable[str]] | None = None) -> None:
+        self.configured = bool(patterns)
+        self._patterns = [
+            _Pattern(layer, text, tuple(text.split(".")), not any(c in text for c in "*?["))
+            for layer in LAYERS
+            for text in (patterns or {}).get(layer, ())
+        ]
+
+    def place(self, module: str, is_package: bool = False) -> Placement | None:
+        parts = module.split(".")
+        leaf = parts[-1]
+        if _is_test_module(leaf) or any(p in _UNLAYERED_FOLDERS for p in parts):
+            return None
+        if self.configured:
+            return self._by_pattern(parts)
+        folders = parts if is_package else parts[:-1]
+        for i, folder in enumerate(folders):
+            layer = _LAYER_OF_FOLDER.get(folder)
+            if layer is not None:
+                return Placement(layer, ".".join(parts[: i + 1]), f'folder "{folder}"')
+        return None
+
+    def _by_pattern(self, parts: list[str]) -> Placement | None:
+        """The longest prefix of the module that a pattern matches; on a tie, a pattern without
+        wildcards beats one with, then the lower layer."""
+        for end in range(len(parts), 0, -1):
+            prefix = tuple(parts[:end])
+            matching = [p for p in self._patterns if _matches(p.parts, prefix)]
+            if matching:
+                best = min(matching, key=lambda p: (not p.literal, rank(p.layer)))
+                return Placement(best.layer, ".".join(prefix), f'pattern "{best.text}"')
+        return None
+
+
+def _is_test_module(name: str) -> bool:
+    return name.startswith("test_") or name.endswith("_test") or name == "conftest"
+
+
+def _matches(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    """Glob over dotted names: `*` is one name (or part of one), `**` any number of names."""
+    if not pattern:
+        return not parts
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_matches(rest, parts[i:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], head) and _matches(rest, parts[1:])

@@ -1,0 +1,136 @@
+"""Which module each file is, without importing anything: the dotted name Python would give it.
+
+A file's source root (the folder on `sys.path` that its top-level package sits in) is, in order:
+1. the deepest configured `source-roots` folder that holds it (globs allowed: `services/*/src`);
+2. the nearest folder named `src` above it (src layout, also `services/*/src` in a monorepo);
+3. the parent of the topmost regular package (`__init__.py`) above it (flat layout);
+4. the project root (namespace packages, scripts).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
+
+from archlint.rules.architecture._imports import ImportFact
+
+
+class ModuleMap:
+    def __init__(self, root: Path | None, paths: Iterable[str],
+                 source_roots: Sequence[str] = ()) -> None:
+        self.root = root
+        self._source_roots = tuple(r.strip("/") for r in source_roots)
+        paths = list(paths)
+        self._init_files = {p for p in paths if p.endswith("__init__.py")}
+        self._on_disk: dict[str, bool] = {}  # an __init__.py the scan excluded still makes a package
+        self.module_of: dict[str, str] = {}
+        self.path_of: dict[str, str] = {}
+        self.packages: set[str] = set()
+        for path in paths:
+            name = self._name(path)
+            if name is None or name in self.path_of:
+                continue  # not a Python module name, or a second file for a name: first wins
+            self.module_of[path] = name
+            self.path_of[name] = path
+            if path.endswith("__init__.py"):
+                self.packages.add(name)
+        # Every ancestor of a module is a package, even without an __init__.py (namespace).
+        for name in list(self.path_of):
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                self.packages.add(".".join(parts[:i]))
+        self.top_level = {name.split(".")[0] for name in self.path_of}
+
+    @property
+    def modules(self) -> set[str]:
+        return set(self.path_of) | self.packages
+
+    def _name(self, path: str) -> str | None:
+        pure = PurePosixPath(path)
+        if pure.suffix != ".py":
+            return None
+        folders = pure.parts[:-1]
+        start = self._source_root(folders)
+        parts = list(folders[start:])
+        if pure.name != "__init__.py":
+            parts.append(pure.stem)
+        if not parts or not all(p.isidentifier() for p in parts):
+            return None
+        return ".".join(parts)
+
+    def _source_root(self, folders: tuple[str, ...]) -> int:
+        """How many leading folders of a file's path are outside its module name."""
+        for depth in range(len(folders), 0, -1):
+            prefix = "/".join(folders[:depth])
+            if any(fnmatch.fnmatchcase(prefix, pattern) for pattern in self._source_roots):
+                return depth
+        for depth in range(len(folders), 0, -1):
+            if folders[depth - 1] == "src":
+                return depth
+        depth = len(folders)
+        if not self._is_regular_package(folders):
+            return 0
+        while depth > 0 and self._is_regular_package(folders[:depth - 1]):
+            depth -= 1
+        return depth - 1 if depth > 0 else 0
+
+    def _is_regular_package(self, folders: tuple[str, ...]) -> bool:
+        if not folders:
+            return False
+        init = "/".join((*folders, "__init__.py"))
+        if init in self._init_files:
+            return True
+        found = self._on_disk.get(init)
+        if found is None:
+            found = self._on_disk[init] = self.root is not None and (self.root / init).is_file()
+        return found
+
+    # -- what an import refers to -----------------------------------------------------------------
+    def absolute(self, fact: ImportFact, importer: str) -> str | None:
+        """The absolute module a (possibly relative) import names, or None when the dots climb
+        above the top-level package."""
+        if fact.level == 0:
+            return fact.module
+        is_package = self.path_of.get(importer, "").endswith("__init__.py")
+        base = importer if is_package else importer.rpartition(".")[0]
+        parts = base.split(".") if base else []
+        climb = fact.level - 1
+        if climb > len(parts) or (climb == len(parts) and not fact.module):
+            return None
+        parts = parts[: len(parts) - climb]
+        if fact.module:
+            parts.append(fact.module)
+        return ".".join(parts) if parts else None
+
+    def targets(self, fact: ImportFact, importer: str) -> list[str]:
+        """The modules an import makes the importer depend on: for `from a import b`, the
+        module `a.b` when it is one, else `a`; project modules by their most specific known name,
+        other libraries by their dotted name as written."""
+        module = self.absolute(fact, importer)
+        if module is None:
+            return []
+        candidates = [module]
+        if fact.kind == "from":
+            candidates = [
+                f"{module}.{name}" if f"{module}.{name}" in self.path_of
+                or f"{module}.{name}" in self.packages else module
+                for name in fact.names
+            ] or [module]
+        found: list[str] = []
+        for candidate in candidates:
+            target = self.known_prefix(candidate) if self.is_internal(candidate) else candidate
+            if target is not None and target not in found:
+                found.append(target)
+        return found
+
+    def is_internal(self, module: str) -> bool:
+        return module.split(".")[0] in self.top_level
+
+    def known_prefix(self, module: str) -> str | None:
+        parts = module.split(".")
+        for i in range(len(parts), 0, -1):
+            candidate = ".".join(parts[:i])
+            if candidate in self.path_of or candidate in self.packages:
+                return candidate
+        return None

@@ -120,3 +120,35 @@ def test_rule_that_fails_to_start_is_reported_and_others_still_run():
     assert note.kind is NotificationKind.INTERNAL_ERROR and note.rule == "ARC996"
     assert "RecursionError" in note.message
     assert [f.code for f in result.findings] == ["ARC999"]
+
+
+# -- AstCollectors: facts from CPython's ast, without a LibCST parse -------------------------------
+from archlint.rules.architecture._imports import ImportCollector  # noqa: E402
+
+
+def test_file_only_ast_collectors_want_is_not_parsed_by_libcst(monkeypatch):
+    import libcst
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("LibCST must not parse this file")
+
+    monkeypatch.setattr(libcst, "parse_module", refuse)
+    result = analyze_source("import os\nfrom . import sibling\n", "a.py", [spec(ImportCollector)])
+    assert result.parsed and not result.notifications
+    assert [(f.module, f.span.line) for f in result.facts["imports"]] == [("os", 1), ("", 2)]
+
+
+def test_ast_and_libcst_checkers_share_one_file_and_one_parse_error():
+    source = "import os\nprint(os)\n"
+    result = analyze_source(source, "a.py", [spec(ImportCollector), spec(PrintCall)])
+    assert [f.code for f in result.findings] == ["ARC999"] and result.facts["imports"]
+    broken = analyze_source("import os\nprint(1)\ndef f(:\n", "b.py",
+                            [spec(ImportCollector), spec(PrintCall)])
+    assert [n.kind for n in broken.notifications] == [NotificationKind.PARSE_ERROR]
+    alone = analyze_source("import os\ndef f(:\n", "b.py", [spec(ImportCollector)])
+    assert [(n.kind, n.line) for n in alone.notifications] == [(NotificationKind.PARSE_ERROR, 2)]
+
+
+def test_ast_collector_columns_count_code_points():
+    result = analyze_source("x = 'é'; import os\n", "a.py", [spec(ImportCollector)])
+    assert result.facts["imports"][0].span == Span(1, 16, 1, 18)

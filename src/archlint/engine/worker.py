@@ -23,7 +23,7 @@ from archlint.engine.suppress import parse_suppressions, wants_suppression_scan
 from archlint.model import Finding, Notification, NotificationKind, Related, SuppressionComment
 from archlint.rules._names import NameTracker, module_imports
 from archlint.rules._tree import walk
-from archlint.rules.base import Collector, FileContext, PendingReport, Rule
+from archlint.rules.base import AstCollector, Collector, FileContext, PendingReport, Rule
 
 SKIP_FILE_MARKER = "archlint: skip-file"
 
@@ -40,7 +40,7 @@ class FileResult:
 
 
 Checker = Rule | Collector
-CheckerSpec = tuple[type[Rule] | type[Collector], Any]  # class and its options
+CheckerSpec = tuple[type[Rule] | type[Collector] | type[AstCollector], Any]  # class and its options
 
 
 class DecodeError(Exception):
@@ -150,6 +150,11 @@ def analyze_source(
     if collect_suppressions and wants_suppression_scan(source):
         result.suppressions = parse_suppressions(source)
     active = [(cls, opts) for cls, opts in specs if cls.wants(source, opts)]
+    light = [(cls, opts) for cls, opts in active if issubclass(cls, AstCollector)]
+    active = [(cls, opts) for cls, opts in active if not issubclass(cls, AstCollector)]
+    tree = None
+    if light:
+        tree = _collect_from_ast(source, path, light, result, report_parse_error=not active)
     if not active:
         return result
     try:
@@ -163,7 +168,7 @@ def analyze_source(
         )
         return result
     result.parsed = True
-    ctx = FileContext(path, source, module)
+    ctx = FileContext(path, source, module, tree)
     for imp in module_imports(module):
         ctx.names.add_import(imp)
 
@@ -204,13 +209,59 @@ def analyze_source(
             )
         )
         return result
-    result.facts = ctx.facts
+    for kind, facts in ctx.facts.items():
+        result.facts.setdefault(kind, []).extend(facts)
     for pending in ctx.pending:
         try:
             result.findings.append(_complete(ctx, pending))
         except Exception as exc:
             on_error(pending.rule, exc)
     return result
+
+
+def _collect_from_ast(
+    source: str,
+    path: str,
+    specs: Sequence[CheckerSpec],
+    result: FileResult,
+    *,
+    report_parse_error: bool,
+) -> ast.Module | None:
+    """Run the AstCollectors on CPython's tree. A file CPython cannot parse is reported here
+    only when LibCST will not try it next (LibCST's path reports it otherwise)."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as err:
+        if report_parse_error:
+            result.notifications.append(
+                Notification(NotificationKind.PARSE_ERROR, path, f"cannot parse: {err.msg}",
+                             line=err.lineno, column=max((err.offset or 1) - 1, 0))
+            )
+        return None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        if report_parse_error:
+            result.notifications.append(
+                Notification(NotificationKind.PARSE_ERROR, path, f"cannot parse: {exc}")
+            )
+        return None
+    result.parsed = True
+    for cls, opts in specs:
+        try:
+            facts = cls(path, source, tree, opts).collect()
+        except Exception as exc:  # a collector's bug costs only its facts
+            result.notifications.append(
+                Notification(
+                    NotificationKind.INTERNAL_ERROR,
+                    path,
+                    f"internal error in {cls.__name__}: {type(exc).__name__}: {exc}",
+                    rule=cls.__name__,
+                    detail=traceback.format_exc(),
+                )
+            )
+            continue
+        if facts:
+            result.facts.setdefault(cls.kind, []).extend(facts)
+    return tree
 
 
 def _parse_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Notification:

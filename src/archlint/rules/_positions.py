@@ -27,13 +27,13 @@ class _Fallback(Exception):
 
 
 class Positions:
-    def __init__(self, module: cst.Module, source: str) -> None:
+    def __init__(self, module: cst.Module, source: str, tree: ast.Module | None = None) -> None:
         self.module = module
         self.lines = source.split("\n")
         self.source = source
         self._parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self._walked: set[cst.CSTNode] = set()
-        self._ast: ast.Module | None = None
+        self._ast: ast.Module | None = tree
         self._statements: dict[cst.CSTNode, tuple[int, Mapping[cst.CSTNode, CodeRange],
                                                    list[str]]] = {}
         self._full: Mapping[cst.CSTNode, CodeRange] | None = None

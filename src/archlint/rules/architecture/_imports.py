@@ -6,13 +6,11 @@ which only the project phase knows (it depends on `__init__.py` files and source
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
-import libcst as cst
-
 from archlint.model import Span
-from archlint.rules._names import dotted
-from archlint.rules.base import Collector
+from archlint.rules.base import AstCollector
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,81 +43,92 @@ class ImportFact:
 _TYPE_CHECKING = ("TYPE_CHECKING", "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING")
 
 
-class ImportCollector(Collector):
+class ImportCollector(AstCollector):
+    """Imports from CPython's `ast`: imports need no more than names and positions, and most
+    files have imports but no finding, so they are never parsed by LibCST for this."""
+
     kind = "imports"
     triggers = ("import",)
 
-    def __init__(self, ctx, options) -> None:
-        super().__init__(ctx, options)
-        self._typing_blocks: set[int] = set()
-        self._typing_depth = 0
+    def collect(self) -> list[ImportFact]:
+        self._facts: list[ImportFact] = []
+        self._walk(self.tree.body, type_checking=False, in_function=False)
+        if "import_module" in self.source or "__import__" in self.source:
+            self._dynamic_imports()
+        return self._facts
 
-    # -- `if TYPE_CHECKING:` blocks (and the else of `if not TYPE_CHECKING:`) ------------------
-    def visit_If(self, node: cst.If) -> None:
-        test = node.test
-        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-        if negated:
-            test = test.expression  # type: ignore[attr-defined]
-        if dotted(test) not in _TYPE_CHECKING:
-            return
-        if not negated:
-            self._typing_blocks.add(id(node.body))
-        elif isinstance(node.orelse, cst.Else):
-            self._typing_blocks.add(id(node.orelse.body))
+    def _walk(self, body: list[ast.stmt], *, type_checking: bool, in_function: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    self._add(alias.name, (), 0, "import", alias, type_checking, in_function)
+            elif isinstance(stmt, ast.ImportFrom):
+                names = tuple(a.name for a in stmt.names)
+                self._add(stmt.module or "", names, stmt.level, "from", stmt, type_checking,
+                          in_function)
+            elif isinstance(stmt, ast.If) and _typing_test(stmt.test) is not None:
+                negated = _typing_test(stmt.test)
+                self._walk(stmt.body, type_checking=not negated or type_checking,
+                           in_function=in_function)
+                self._walk(stmt.orelse, type_checking=bool(negated) or type_checking,
+                           in_function=in_function)
+            else:
+                inner = in_function or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                for block in _blocks(stmt):
+                    self._walk(block, type_checking=type_checking, in_function=inner)
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        if id(node) in self._typing_blocks:
-            self._typing_depth += 1
-
-    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        if id(node) in self._typing_blocks:
-            self._typing_depth -= 1
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self.visit_IndentedBlock(node)  # type: ignore[arg-type]
-
-    def leave_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self.leave_IndentedBlock(node)  # type: ignore[arg-type]
-
-    # -- the imports ---------------------------------------------------------------------------
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            module = dotted(alias.name)
-            if module:
-                self._add(module, (), 0, "import", alias)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = dotted(node.module) if node.module is not None else ""
-        if module is None:
-            return
-        if isinstance(node.names, cst.ImportStar):
-            names: tuple[str, ...] = ("*",)
-        else:
-            names = tuple(n for n in (dotted(a.name) for a in node.names) if n)
-        self._add(module, names, len(node.relative), "from", node)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not node.args:
-            return
-        builtin = isinstance(node.func, cst.Name) and node.func.value == "__import__"
-        if not builtin and self.ctx.names.callee(node.func) != "importlib.import_module":
-            return
-        first = node.args[0]
-        if first.keyword is None and not first.star and isinstance(first.value, cst.SimpleString):
-            module = first.value.evaluated_value
-            if isinstance(module, str) and module and not module.startswith("."):
-                self._add(module, (), 0, "dynamic", node)
+    def _dynamic_imports(self) -> None:
+        """`importlib.import_module("x")` and `__import__("x")` with a literal name."""
+        module_names = {"importlib"}
+        function_names = {"__import__"}
+        for fact in self._facts:
+            if fact.module == "importlib" and fact.kind == "from" and "import_module" in fact.names:
+                function_names.add("import_module")
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            called = (
+                isinstance(func, ast.Name) and func.id in function_names
+                or isinstance(func, ast.Attribute) and func.attr == "import_module"
+                and isinstance(func.value, ast.Name) and func.value.id in module_names
+            )
+            first = node.args[0]
+            if not called or not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+                continue
+            if first.value and not first.value.startswith("."):
+                self._add(first.value, (), 0, "dynamic", node, False, False)
 
     def _add(self, module: str, names: tuple[str, ...], level: int, kind: str,
-             node: cst.CSTNode) -> None:
-        self.add(
-            ImportFact(
-                module=module,
-                names=names,
-                level=level,
-                kind=kind,
-                span=self.ctx.span_of(node),
-                type_checking=self._typing_depth > 0,
-                in_function=bool(self.ctx.functions),
-            )
+             node: ast.stmt | ast.expr | ast.alias, type_checking: bool, in_function: bool) -> None:
+        self._facts.append(
+            ImportFact(module, names, level, kind, self.span_of(node), type_checking, in_function)
         )
+
+
+def _typing_test(test: ast.expr) -> bool | None:
+    """True for `not TYPE_CHECKING`, False for `TYPE_CHECKING`, None for any other test."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    if negated:
+        test = test.operand  # type: ignore[attr-defined]
+    if isinstance(test, ast.Name):
+        name = test.id
+    elif isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name):
+        name = f"{test.value.id}.{test.attr}"
+    else:
+        return None
+    return negated if name in _TYPE_CHECKING else None
+
+
+def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists inside a compound statement (imports can hide in any of them)."""
+    blocks = []
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            blocks.append(block)
+    for handler in getattr(stmt, "handlers", ()):
+        blocks.append(handler.body)
+    for case in getattr(stmt, "cases", ()):
+        blocks.append(case.body)
+    return blocks

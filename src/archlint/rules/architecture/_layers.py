@@ -2,14 +2,17 @@
 
 Four layers, lowest first: domain < application < infrastructure < interface; a module may import
 its own layer and lower ones. With `[tool.archlint.layers]` configured, its patterns alone decide;
-otherwise the first folder on the module's path whose name is a layer's folder name does. Tests,
-test helpers and migrations sit in no layer: they exist to reach across layers.
+otherwise the first folder on the module's path whose name is a layer's folder name does, but
+only inside a layered package: one that holds the folders of at least two different layers
+(`app/domain` and `app/api`), or a folder called `domain`. A lone `entities`, `adapters` or `api`
+folder in a package that is not built in layers is just a name. Tests, test helpers and migrations sit in no layer: they exist to
+reach across layers.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 LAYERS = ("domain", "application", "infrastructure", "interface")
@@ -33,6 +36,9 @@ class Placement:
     layer: str
     root: str  # the module whose subtree the layer claims: "app.domain"
     reason: str  # 'folder "domain"' or 'pattern "app.domain"'
+    # The layered package the root sits in ("app"; "" for top-level folders); None for configured
+    # patterns, which may place layers anywhere.
+    container: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,24 @@ class LayerModel:
             for text in (patterns or {}).get(layer, ())
         ]
 
+    def place_all(self, modules: Iterable[str], packages: Collection[str]) -> dict[str, Placement]:
+        """Every module that sits in a layer; by folder names only inside layered packages."""
+        placed = {}
+        for module in modules:
+            placement = self.place(module, module in packages)
+            if placement is not None:
+                placed[module] = placement
+        if self.configured:
+            return placed
+        evidence: dict[str, set[str]] = {}
+        for placement in placed.values():
+            evidence.setdefault(placement.container or "", set()).update(
+                (placement.layer, placement.reason)
+            )
+        return {m: p for m, p in placed.items() if _is_layered(evidence[p.container or ""])}
+
     def place(self, module: str, is_package: bool = False) -> Placement | None:
+        """The layer a module would sit in, judged alone (see `place_all` for the project view)."""
         parts = module.split(".")
         leaf = parts[-1]
         if _is_test_module(leaf) or any(p in _UNLAYERED_FOLDERS for p in parts):
@@ -63,7 +86,8 @@ class LayerModel:
         for i, folder in enumerate(folders):
             layer = _LAYER_OF_FOLDER.get(folder)
             if layer is not None:
-                return Placement(layer, ".".join(parts[: i + 1]), f'folder "{folder}"')
+                return Placement(layer, ".".join(parts[: i + 1]), f'folder "{folder}"',
+                                 container=".".join(parts[:i]))
         return None
 
     def _by_pattern(self, parts: list[str]) -> Placement | None:
@@ -76,6 +100,11 @@ class LayerModel:
                 best = min(matching, key=lambda p: (not p.literal, rank(p.layer)))
                 return Placement(best.layer, ".".join(prefix), f'pattern "{best.text}"')
         return None
+
+
+def _is_layered(evidence: set[str]) -> bool:
+    """Two layers side by side, or a folder called `domain`: a name nobody picks by accident."""
+    return len(evidence & set(LAYERS)) > 1 or 'folder "domain"' in evidence
 
 
 def _is_test_module(name: str) -> bool:

@@ -28,14 +28,14 @@ class Structure:
     modules: ModuleMap
     layers: LayerModel
     imports: list[ResolvedImport]
-    _placements: dict[str, Placement | None] = field(default_factory=dict)
+    _placements: dict[str, Placement] | None = None
     _graphs: dict[tuple[bool, bool], grimp.ImportGraph] = field(default_factory=dict)
     _line_index: dict[tuple[str, int], list[ResolvedImport]] | None = None
 
     def placement(self, module: str) -> Placement | None:
-        if module not in self._placements:
-            self._placements[module] = self.layers.place(module, module in self.modules.packages)
-        return self._placements[module]
+        if self._placements is None:
+            self._placements = self.layers.place_all(self.modules.modules, self.modules.packages)
+        return self._placements.get(module)
 
     def imports_at(self, importer: str, line: int) -> list[ResolvedImport]:
         if self._line_index is None:

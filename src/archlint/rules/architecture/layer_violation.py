@@ -61,6 +61,11 @@ class LayerViolation(ProjectRule):
       importers; they may still carry a chain from one layer to another.
     - Imports under `if TYPE_CHECKING:` (unless `typing-imports = "report"`): they never run.
     - Third-party libraries: a framework imported by the domain is ARC101.
+    - With layers detected from folder names: packages that are not built in layers (a lone
+      `entities` or `api` folder; see `archlint layers`), and chains that leave the layered
+      package on the way (typically through a top-level `__init__` that imports half the
+      project): they show import order, not design. Configure `[tool.archlint.layers]`, or write
+      an import-linter contract (ARC103), to have every chain checked.
 
     ## References
     - Robert C. Martin, Clean Architecture, ch. 22 (the dependency rule).
@@ -218,12 +223,25 @@ def _violations(project: Structure, route: dict[str, Any]) -> Iterable[_Violatio
         if path is None:
             continue
         names = (importer, first["imported"], *rest[1:])
+        if not _inside_container(project, importer, names[1:-1]):
+            continue
         related = tuple(_related(project, link) for link in chain[1:])
         for line in first["line_numbers"]:
             if line is None:
                 continue
             yield _Violation(path, _span(project, importer, line), len(chain) == 1, names,
                              tuple(r for r in related if r is not None))
+
+
+def _inside_container(project: Structure, importer: str, middle: tuple[str, ...]) -> bool:
+    """A chain between folder-detected layers counts only while it stays in their layered
+    package: one that leaves it (typically through the top-level package's `__init__`, which
+    imports half the project) shows import order, not design."""
+    placement = project.placement(importer)
+    container = placement.container if placement else None
+    if not container:
+        return True
+    return all(m == container or m.startswith(container + ".") for m in middle)
 
 
 def _span(project: Structure, importer: str, line: int) -> Span:

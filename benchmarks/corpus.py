@@ -57,6 +57,8 @@ CORPUS: list[tuple[str, str, str | None]] = [
     ),
     ("label-studio", "1.23.2", "c575b2552d0b271554224c5e56ab2ce9449c6e62a0b4851bc8c706d8fe651137"),
     ("open-webui", "0.12.4", "02e9caba96234db3fa17a92e56163b3f7f2b8ca8227fa886b85c178d696483f6"),
+    # A FastAPI backend built in layers (fief/services over fief/repositories): ARC1xx triage.
+    ("fief-server", "0.27.0", "e5361f33b37e31d928eae3f744b2dceddea72627c077ff3b2275faa55ec2e032"),
 ]
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -124,3 +124,23 @@ def test_nested_configured_layers_are_split_for_import_linter():
 def test_one_layer_only_or_no_layers_is_quiet():
     assert arc102("import app.util\n", "app/domain/order.py", {"app/util.py": ""}) == []
     assert arc102("import lib.b\n", "lib/a.py", {"lib/b.py": ""}) == []
+
+
+def test_chains_through_deferred_imports_count_only_for_declared_layers():
+    files = {
+        "app/shared/clock.py": "def now():\n    from app.infrastructure import db\n    return db\n",
+        "app/infrastructure/db.py": "",
+    }
+    source = "from app.shared import clock\n"
+    assert arc102(source, "app/domain/order.py", files) == []
+    declared = {"layers": {"domain": ["app.domain"], "infrastructure": ["app.infrastructure"]}}
+    [finding] = arc102(source, "app/domain/order.py", files, declared)
+    assert "app.domain.order -> app.shared.clock -> app.infrastructure.db" in finding.message
+
+
+def test_chains_that_leave_the_layered_package_count_only_for_declared_layers():
+    files = {"hub.py": "from app.infrastructure import db\n", "app/infrastructure/db.py": ""}
+    source = "import hub\n"
+    assert arc102(source, "app/domain/order.py", files) == []
+    declared = {"layers": {"domain": ["app.domain"], "infrastructure": ["app.infrastructure"]}}
+    assert [f.span.line for f in arc102(source, "app/domain/order.py", files, declared)] == [1]

@@ -64,8 +64,10 @@ class LayerViolation(ProjectRule):
     - With layers detected from folder names: packages that are not built in layers (a lone
       `entities` or `api` folder; see `archlint layers`), and chains that leave the layered
       package on the way (typically through a top-level `__init__` that imports half the
-      project): they show import order, not design. Configure `[tool.archlint.layers]`, or write
-      an import-linter contract (ARC103), to have every chain checked.
+      project), and chains with a hop made only by imports inside functions (deferred on
+      purpose, usually to break a cycle): they show import order, not design. Configure
+      `[tool.archlint.layers]`, or write an import-linter contract (ARC103), to have every chain
+      checked.
 
     ## References
     - Robert C. Martin, Clean Architecture, ch. 22 (the dependency rule).
@@ -223,7 +225,10 @@ def _violations(project: Structure, route: dict[str, Any]) -> Iterable[_Violatio
         if path is None:
             continue
         names = (importer, first["imported"], *rest[1:])
-        if not _inside_container(project, importer, names[1:-1]):
+        if _detected(project, importer) and (
+            not _inside_container(project, importer, names[1:-1])
+            or any(_lazy(project, link) for link in chain[1:])
+        ):
             continue
         related = tuple(_related(project, link) for link in chain[1:])
         for line in first["line_numbers"]:
@@ -233,15 +238,30 @@ def _violations(project: Structure, route: dict[str, Any]) -> Iterable[_Violatio
                              tuple(r for r in related if r is not None))
 
 
+def _detected(project: Structure, module: str) -> bool:
+    """Layers guessed from folder names, not declared in `[tool.archlint.layers]`: their indirect
+    chains are held to a stricter standard (see the rule's docs)."""
+    placement = project.placement(module)
+    return placement is not None and placement.container is not None
+
+
 def _inside_container(project: Structure, importer: str, middle: tuple[str, ...]) -> bool:
     """A chain between folder-detected layers counts only while it stays in their layered
     package: one that leaves it (typically through the top-level package's `__init__`, which
     imports half the project) shows import order, not design."""
     placement = project.placement(importer)
-    container = placement.container if placement else None
+    container = placement.container if placement else ""
     if not container:
         return True
     return all(m == container or m.startswith(container + ".") for m in middle)
+
+
+def _lazy(project: Structure, link: dict[str, Any]) -> bool:
+    """A hop made only by imports inside functions: code that defers an import on purpose,
+    usually to break a cycle, rather than a dependency of its design."""
+    lines = [n for n in link["line_numbers"] if n is not None]
+    facts = [imp.fact for n in lines for imp in project.imports_at(link["importer"], n)]
+    return bool(facts) and all(fact.in_function for fact in facts)
 
 
 def _span(project: Structure, importer: str, line: int) -> Span:

@@ -47,7 +47,7 @@ class LayerModel:
     def __init__(self, patterns: Mapping[str, Iterable[str]] | None = None) -> None:
         self.configured = bool(patterns)
         self._patterns = [
-            _Pattern(layer, text, tuple(text.split(".")), not any(c in text for c in "*?["))
+            _pattern(layer, text)
             for layer in LAYERS
             for text in (patterns or {}).get(layer, ())
         ]
@@ -76,6 +76,16 @@ class LayerModel:
                 best = min(matching, key=lambda p: (not p.literal, rank(p.layer)))
                 return Placement(best.layer, ".".join(prefix), f'pattern "{best.text}"')
         return None
+
+
+def _pattern(layer: str, text: str) -> _Pattern:
+    """A trailing `**` is dropped: a pattern claims its subtree anyway, so `app.**` means `app`
+    and must not outrank `app.domain` as if it matched every leaf module itself."""
+    parts = tuple(text.split("."))
+    while len(parts) > 1 and parts[-1] == "**":
+        parts = parts[:-1]
+    literal = not any(c in part for part in parts for c in "*?[")
+    return _Pattern(layer, text, parts, literal)
 
 
 def _is_test_module(name: str) -> bool:

@@ -60,7 +60,10 @@ class ImportCollector(Collector):
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
         if negated:
             test = test.expression  # type: ignore[attr-defined]
-        if dotted(test) not in _TYPE_CHECKING:
+        # `import typing as t` / `from typing import TYPE_CHECKING as TC` qualify through the
+        # file's import aliases; a bare `TYPE_CHECKING` (often a local `TYPE_CHECKING = False`)
+        # counts as written.
+        if dotted(test) not in _TYPE_CHECKING and self.ctx.names.qualify(test) not in _TYPE_CHECKING:
             return
         if not negated:
             self._typing_blocks.add(id(node.body))

@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -60,7 +61,8 @@ class FailOn(str, enum.Enum):
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error[/]: {message}", highlight=False)
+    # Escaped: messages quote config tables ("[tool.archlint]") that rich would take as markup.
+    Console(stderr=True).print(f"[bold red]error[/]: {escape(message)}", highlight=False)
     return typer.Exit(2)
 
 
@@ -296,8 +298,8 @@ def init_command(
     console.print(f"archlint init: {verb} {written.path}:", highlight=False, markup=False)
     console.print(written.text.rstrip("\n"), highlight=False, markup=False)
     if not dry_run:
-        console.print("See the result with `archlint layers`; `archlint check` uses it from now on.",
-                      highlight=False, markup=False)
+        console.print("See the result with `archlint layers`; `archlint check` uses it from "
+                      "now on.", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -313,7 +313,7 @@ def test_literal_beats_glob_at_the_same_length_then_the_lower_layer():
 
 
 class ShowImports(ProjectRule):
-    """Test-only: one finding per import fact, saying what the collector and ModuleMap made of it."""
+    """Test-only: one finding per import fact: what the collector and ModuleMap made of it."""
 
     code, name, severity = "ARC995", "test-show-imports", Severity.NOTE
     collectors = (ImportCollector,)

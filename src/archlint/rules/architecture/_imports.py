@@ -63,7 +63,7 @@ class ImportCollector(Collector):
         # `import typing as t` / `from typing import TYPE_CHECKING as TC` qualify through the
         # file's import aliases; a bare `TYPE_CHECKING` (often a local `TYPE_CHECKING = False`)
         # counts as written.
-        if dotted(test) not in _TYPE_CHECKING and self.ctx.names.qualify(test) not in _TYPE_CHECKING:
+        if not {dotted(test), self.ctx.names.qualify(test)} & set(_TYPE_CHECKING):
             return
         if not negated:
             self._typing_blocks.add(id(node.body))

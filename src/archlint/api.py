@@ -2,6 +2,8 @@
 
 discover -> cache lookup -> phase 1 (per file, in worker processes) -> phase 2 (project rules)
 -> suppressions -> a Report of complete findings, ready for any renderer.
+
+`layers_of()`: which module sits in which layer, for `archlint layers` and `archlint init`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from archlint.engine.parallel import default_jobs, run_phase1
 from archlint.engine.project import build_model, run_project_rules
 from archlint.engine.suppress import apply_suppressions, unused_suppressions
 from archlint.engine.worker import CheckerSpec, FileResult
-from archlint.model import Notification, NotificationKind, Report
-from archlint.rules.base import AnyRule, ProjectRule, Rule
+from archlint.model import LayerGroup, LayerReport, Notification, NotificationKind, Report
+from archlint.rules.architecture._layers import LAYERS
+from archlint.rules.architecture._project import structure
+from archlint.rules.base import AnyRule, ProjectModel, ProjectRule, Rule
 
 
 @dataclass(frozen=True)
@@ -122,3 +126,56 @@ def check(
 
 _NOT_CACHED = {NotificationKind.INTERNAL_ERROR, NotificationKind.WORKER_CRASH,
                NotificationKind.UNREADABLE}
+
+
+def layers_of(paths: Sequence[Path], settings: Settings) -> LayerReport:
+    """Which module sits in which layer, and why, over the files `check` would scan. Module
+    names come from the paths alone (no file is read or parsed); each module is placed by the
+    same structure the architecture rules use, so what this shows is what they see."""
+    found = discover(list(paths), settings)
+    model = ProjectModel(
+        paths=[rel for _, rel in found.files],
+        root=settings.root,
+        layers=settings.layers,
+        contexts=settings.contexts,
+        source_roots=settings.source_roots,
+        typing_imports=settings.typing_imports,
+    )
+    project = structure(model)
+    layered: dict[tuple[str, str, str], list[str]] = {}
+    unlayered: dict[str, list[str]] = {}
+    for path in model.paths:
+        module = project.modules.module_of.get(path)
+        if module is None:
+            continue
+        placement = project.placement(module)
+        if placement is not None:
+            key = (placement.layer, placement.root, placement.reason)
+            layered.setdefault(key, []).append(module)
+        else:
+            unlayered.setdefault(_package_group(module, path), []).append(module)
+    return LayerReport(
+        root=str(settings.root),
+        config_path=str(settings.config_path) if settings.config_path else None,
+        configured=project.layers.configured,
+        layer_names=LAYERS,
+        layered=tuple(
+            LayerGroup(layer, root, reason, tuple(sorted(modules)))
+            for (layer, root, reason), modules in sorted(
+                layered.items(), key=lambda item: (LAYERS.index(item[0][0]), item[0][1])
+            )
+        ),
+        unlayered=tuple(
+            LayerGroup(None, package, "", tuple(sorted(modules)))
+            for package, modules in sorted(unlayered.items())
+        ),
+        unnamed=tuple(p for p in model.paths if p not in project.modules.module_of),
+        notifications=tuple(found.notifications),
+    )
+
+
+def _package_group(module: str, path: str) -> str:
+    """The package a module in no layer is shown under: at most two names deep, so that a
+    large project shows its packages, not thousands of files."""
+    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+    return ".".join(package.split(".")[:2])

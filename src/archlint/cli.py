@@ -14,11 +14,12 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from archlint import __version__
-from archlint.api import CheckOptions, check
+from archlint.api import CheckOptions, check, layers_of
 from archlint.config import ConfigError, Settings, check_selectors, is_enabled, load_settings
 from archlint.engine.discover import PathNotFound
 from archlint.model import NotificationKind, Report, Severity
@@ -26,8 +27,10 @@ from archlint.output.common import NOT_PARSED
 from archlint.output.concise import render_concise
 from archlint.output.github import render_github
 from archlint.output.json import render_json
+from archlint.output.layers import render_layers_json, render_layers_text
 from archlint.output.text import render_text
 from archlint.rules.registry import all_rules, by_code_or_name
+from archlint.starter import StarterError, write_starter
 
 app = typer.Typer(
     add_completion=False,
@@ -46,6 +49,11 @@ class Format(str, enum.Enum):
     github = "github"
 
 
+class LayersFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
 class FailOn(str, enum.Enum):
     error = "error"
     warning = "warning"
@@ -53,7 +61,8 @@ class FailOn(str, enum.Enum):
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error[/]: {message}", highlight=False)
+    # Escaped: messages quote config tables ("[tool.archlint]") that rich would take as markup.
+    Console(stderr=True).print(f"[bold red]error[/]: {escape(message)}", highlight=False)
     return typer.Exit(2)
 
 
@@ -241,6 +250,56 @@ def explain_command(rule: Annotated[str, typer.Argument(help="A rule code or nam
     console.print(f"[bold]{meta.code} {meta.name}[/] ({meta.severity.value}"
                   f"{', CWE-' + str(meta.cwe) if meta.cwe else ''})", highlight=False)
     console.print(Markdown(meta.docs))
+
+
+@app.command("layers")
+def layers_command(
+    path: Annotated[Optional[Path], typer.Argument(help="File or folder (default: .)")] = None,
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="List every module, not only the packages.")] = False,
+    format: Annotated[LayersFormat, typer.Option("--format", "-f", help="Output format.")] = LayersFormat.text,
+    config: Annotated[Optional[Path], typer.Option(help="Config file (pyproject.toml or archlint.toml).")] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore config files.")] = False,
+) -> None:
+    """Show which module sits in which layer, and why (the files `check` would scan)."""
+    paths = [path or Path(".")]
+    try:
+        report = layers_of(paths, _settings(paths, config, no_config))
+    except (ConfigError, PathNotFound) as exc:
+        raise _fail(str(exc)) from None
+    if format is LayersFormat.json:
+        sys.stdout.write(render_layers_json(report))
+    else:
+        render_layers_text(report, Console(soft_wrap=True), show_all=show_all)
+
+
+@app.command("init")
+def init_command(
+    path: Annotated[Optional[Path], typer.Argument(help="A folder of the project (default: .)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the table; write nothing.")] = False,
+) -> None:
+    """Write a starter [tool.archlint] with the detected layers into pyproject.toml (or a new
+    archlint.toml where there is no pyproject.toml). Refuses when archlint is configured."""
+    start = path or Path(".")
+    try:
+        settings = load_settings(start)
+        if settings.config_path is not None:
+            raise StarterError(f"archlint is already configured in {settings.config_path}; "
+                               f"edit it instead (`archlint layers` shows the layers it gives)")
+        # The table serves the whole project: detect layers over its root, not only `path`.
+        report = layers_of([settings.root], settings)
+        written = write_starter(settings.root, report.roots(), dry_run=dry_run)
+    except (ConfigError, PathNotFound, StarterError) as exc:
+        raise _fail(str(exc)) from None
+    console = Console(soft_wrap=True)
+    if dry_run:
+        verb = "would create" if written.created else "would add to"
+    else:
+        verb = "created" if written.created else "added to"
+    console.print(f"archlint init: {verb} {written.path}:", highlight=False, markup=False)
+    console.print(written.text.rstrip("\n"), highlight=False, markup=False)
+    if not dry_run:
+        console.print("See the result with `archlint layers`; `archlint check` uses it from "
+                      "now on.", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -145,3 +145,37 @@ class Report:
     root: str = "."
     unused_suppressions: list[tuple[str, SuppressionComment]] = field(default_factory=list)
     suppressed: int = 0
+
+
+@dataclass(frozen=True)
+class LayerGroup:
+    """Modules that sit together: in a layer, those under one root module that a config pattern
+    or a folder name claims; in no layer, those of one package (at most two names deep)."""
+
+    layer: str | None  # None: no layer
+    root: str  # "shop.domain"; "" for top-level modules in no package
+    reason: str  # 'folder "domain"', 'pattern "shop.domain"'; "" in no layer
+    modules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """What `archlint layers` shows and `archlint init` writes: which module sits in which layer,
+    and why. Module names come from paths alone; nothing is parsed."""
+
+    root: str
+    config_path: str | None
+    configured: bool  # layers from [tool.archlint.layers]; else from folder names
+    layer_names: tuple[str, ...]  # lowest first
+    layered: tuple[LayerGroup, ...]  # by layer (lowest first), then root
+    unlayered: tuple[LayerGroup, ...]  # by package
+    unnamed: tuple[str, ...]  # files with no module name of their own (paths)
+    notifications: tuple[Notification, ...] = ()
+
+    def roots(self) -> dict[str, list[str]]:
+        """Layer -> the root modules found in it, lowest layer first: the starter patterns."""
+        found: dict[str, list[str]] = {name: [] for name in self.layer_names}
+        for group in self.layered:
+            if group.layer is not None and group.root not in found[group.layer]:
+                found[group.layer].append(group.root)
+        return {layer: roots for layer, roots in found.items() if roots}

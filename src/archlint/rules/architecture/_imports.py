@@ -41,6 +41,7 @@ class ImportFact:
 
 
 _TYPE_CHECKING = ("TYPE_CHECKING", "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING")
+_TYPING_MODULES = ("typing", "typing_extensions")
 
 
 class ImportCollector(AstCollector):
@@ -52,6 +53,7 @@ class ImportCollector(AstCollector):
 
     def collect(self) -> list[ImportFact]:
         self._facts: list[ImportFact] = []
+        self._typing_names = set(_TYPE_CHECKING)  # grows with `import typing as t` and the like
         self._walk(self.tree.body, type_checking=False, in_function=False)
         if "import_module" in self.source or "__import__" in self.source:
             self._dynamic_imports()
@@ -62,12 +64,18 @@ class ImportCollector(AstCollector):
             if isinstance(stmt, ast.Import):
                 for alias in stmt.names:
                     self._add(alias.name, (), 0, "import", alias, type_checking, in_function)
+                    if alias.asname and alias.name in _TYPING_MODULES:
+                        self._typing_names.add(f"{alias.asname}.TYPE_CHECKING")
             elif isinstance(stmt, ast.ImportFrom):
                 names = tuple(a.name for a in stmt.names)
                 self._add(stmt.module or "", names, stmt.level, "from", stmt, type_checking,
                           in_function)
-            elif isinstance(stmt, ast.If) and _typing_test(stmt.test) is not None:
-                negated = _typing_test(stmt.test)
+                if stmt.module in _TYPING_MODULES:
+                    self._typing_names.update(
+                        a.asname for a in stmt.names if a.name == "TYPE_CHECKING" and a.asname
+                    )
+            elif isinstance(stmt, ast.If) and self._typing_test(stmt.test) is not None:
+                negated = self._typing_test(stmt.test)
                 self._walk(stmt.body, type_checking=not negated or type_checking,
                            in_function=in_function)
                 self._walk(stmt.orelse, type_checking=bool(negated) or type_checking,
@@ -76,6 +84,20 @@ class ImportCollector(AstCollector):
                 inner = in_function or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
                 for block in _blocks(stmt):
                     self._walk(block, type_checking=type_checking, in_function=inner)
+
+    def _typing_test(self, test: ast.expr) -> bool | None:
+        """True for `not TYPE_CHECKING`, False for `TYPE_CHECKING` (also `t.TYPE_CHECKING` after
+        `import typing as t`), None for any other test."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        if negated:
+            test = test.operand  # type: ignore[attr-defined]
+        if isinstance(test, ast.Name):
+            name = test.id
+        elif isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name):
+            name = f"{test.value.id}.{test.attr}"
+        else:
+            return None
+        return negated if name in self._typing_names else None
 
     def _dynamic_imports(self) -> None:
         """`importlib.import_module("x")` and `__import__("x")` with a literal name."""
@@ -106,18 +128,6 @@ class ImportCollector(AstCollector):
         )
 
 
-def _typing_test(test: ast.expr) -> bool | None:
-    """True for `not TYPE_CHECKING`, False for `TYPE_CHECKING`, None for any other test."""
-    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    if negated:
-        test = test.operand  # type: ignore[attr-defined]
-    if isinstance(test, ast.Name):
-        name = test.id
-    elif isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name):
-        name = f"{test.value.id}.{test.attr}"
-    else:
-        return None
-    return negated if name in _TYPE_CHECKING else None
 
 
 def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:

@@ -53,7 +53,7 @@ class LayerModel:
     def __init__(self, patterns: Mapping[str, Iterable[str]] | None = None) -> None:
         self.configured = bool(patterns)
         self._patterns = [
-            _Pattern(layer, text, tuple(text.split(".")), not any(c in text for c in "*?["))
+            _pattern(layer, text)
             for layer in LAYERS
             for text in (patterns or {}).get(layer, ())
         ]
@@ -105,6 +105,16 @@ class LayerModel:
 def _is_layered(evidence: set[str]) -> bool:
     """Two layers side by side, or a folder called `domain`: a name nobody picks by accident."""
     return len(evidence & set(LAYERS)) > 1 or 'folder "domain"' in evidence
+
+
+def _pattern(layer: str, text: str) -> _Pattern:
+    """A trailing `**` is dropped: a pattern claims its subtree anyway, so `app.**` means `app`
+    and must not outrank `app.domain` as if it matched every leaf module itself."""
+    parts = tuple(text.split("."))
+    while len(parts) > 1 and parts[-1] == "**":
+        parts = parts[:-1]
+    literal = not any(c in part for part in parts for c in "*?[")
+    return _Pattern(layer, text, parts, literal)
 
 
 def _is_test_module(name: str) -> bool:

@@ -2,8 +2,10 @@
 
 A file's source root (the folder on `sys.path` that its top-level package sits in) is, in order:
 1. the deepest configured `source-roots` folder that holds it (globs allowed: `services/*/src`);
-2. the nearest folder named `src` above it (src layout, also `services/*/src` in a monorepo);
-3. the parent of the topmost regular package (`__init__.py`) above it (flat layout);
+2. the nearest folder named `src` above it (src layout, also `services/*/src` in a monorepo),
+   unless that `src` has an `__init__.py` of its own (then it is a package named `src`);
+3. the parent of the topmost regular package (`__init__.py`) above it (flat layout), even when a
+   folder between that package and the file has no `__init__.py`;
 4. the project root (namespace packages, scripts).
 """
 
@@ -20,7 +22,9 @@ class ModuleMap:
     def __init__(self, root: Path | None, paths: Iterable[str],
                  source_roots: Sequence[str] = ()) -> None:
         self.root = root
-        self._source_roots = tuple(r.strip("/") for r in source_roots)
+        self._source_roots = tuple(
+            tuple(p for p in r.strip("/").split("/") if p not in ("", ".")) for r in source_roots
+        )
         paths = list(paths)
         self._init_files = {p for p in paths if p.endswith("__init__.py")}
         self._on_disk: dict[str, bool] = {}  # an __init__.py the scan excluded still makes a package
@@ -62,18 +66,18 @@ class ModuleMap:
     def _source_root(self, folders: tuple[str, ...]) -> int:
         """How many leading folders of a file's path are outside its module name."""
         for depth in range(len(folders), 0, -1):
-            prefix = "/".join(folders[:depth])
-            if any(fnmatch.fnmatchcase(prefix, pattern) for pattern in self._source_roots):
+            if any(_glob(pattern, folders[:depth]) for pattern in self._source_roots):
                 return depth
         for depth in range(len(folders), 0, -1):
-            if folders[depth - 1] == "src":
+            # A `src` folder holding an __init__.py is a package (`from src.app import x`).
+            if folders[depth - 1] == "src" and not self._is_regular_package(folders[:depth]):
                 return depth
-        depth = len(folders)
-        if not self._is_regular_package(folders):
-            return 0
-        while depth > 0 and self._is_regular_package(folders[:depth - 1]):
-            depth -= 1
-        return depth - 1 if depth > 0 else 0
+        # The topmost regular package decides, even when a folder between it and the file has
+        # no __init__.py (a namespace portion inside a package is still part of its name).
+        for depth in range(1, len(folders) + 1):
+            if self._is_regular_package(folders[:depth]):
+                return depth - 1
+        return 0
 
     def _is_regular_package(self, folders: tuple[str, ...]) -> bool:
         if not folders:
@@ -96,8 +100,8 @@ class ModuleMap:
         base = importer if is_package else importer.rpartition(".")[0]
         parts = base.split(".") if base else []
         climb = fact.level - 1
-        if climb > len(parts) or (climb == len(parts) and not fact.module):
-            return None
+        if climb >= len(parts):
+            return None  # Python: "attempted relative import beyond top-level package"
         parts = parts[: len(parts) - climb]
         if fact.module:
             parts.append(fact.module)
@@ -134,3 +138,15 @@ class ModuleMap:
             if candidate in self.path_of or candidate in self.packages:
                 return candidate
         return None
+
+
+def _glob(pattern: tuple[str, ...], folders: tuple[str, ...]) -> bool:
+    """A folder glob, one path segment at a time: `*` stays within one folder name (fnmatch's
+    `*` alone would let `services/*` match every folder below `services`), `**` is any number
+    of folders."""
+    if not pattern:
+        return not folders
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_glob(rest, folders[i:]) for i in range(len(folders) + 1))
+    return bool(folders) and fnmatch.fnmatchcase(folders[0], head) and _glob(rest, folders[1:])

@@ -143,10 +143,15 @@ class Violation:
     links: tuple[Link, ...]  # the chain, first import first
     fix: str  # what to do about it
     also: tuple[Link, ...] = ()  # other imports that explain it (the way back of a cycle)
+    after: str = ""  # said after the chain: "; and back: a.y -> a.x"
 
     @property
     def chain(self) -> str:
-        return " -> ".join([self.links[0].importer, *(link.imported for link in self.links)])
+        return _chain_text(self.links)
+
+
+def _chain_text(links: tuple[Link, ...]) -> str:
+    return " -> ".join([links[0].importer, *(link.imported for link in links)])
 
 
 @dataclass(frozen=True)
@@ -262,16 +267,14 @@ def _acyclic_siblings(contract: Contract, metadata: dict[str, Any],
             down = ".".join(importer.split(".")[:depth])
             up = ".".join(imported.split(".")[:depth])
             back = _way_back(graph, up, down)
-            back_text = (f"; {up} imports {down} back through "
-                         f"{' -> '.join([back[0].importer, *(b.imported for b in back)])}"
-                         if back else "")
             yield Violation(
                 f"{down} and {up} import each other, and no cycles are allowed among the "
-                f"children of {package}{back_text}",
+                f"children of {package}",
                 (_link(graph, importer, imported),),
                 f"break the cycle: move what both need into a lower sibling, or invert one of "
                 f"the dependencies ({down} -> {up} is the one import-linter would remove)",
                 also=back,
+                after=f"; and back: {_chain_text(back)}" if back else "",
             )
 
 

@@ -311,7 +311,7 @@ class ImportContractBroken(ProjectRule):
         ))
         also = f"; it also breaks {', '.join(others)}" if others else ""
         message = (f'import-linter contract "{first.contract}" ({first.config}) is broken: '
-                   f"{first.violation.what}: {first.violation.chain}{more}{also}")
+                   f"{first.violation.what}: {first.violation.chain}{first.violation.after}{more}{also}")
         link = first.violation.links[0]
         help = (f"{first.violation.fix}; if this import is intended, add "
                 f"`{link.expression}` to the contract's ignore_imports in {first.config}")

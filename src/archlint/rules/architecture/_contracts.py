@@ -110,7 +110,7 @@ def _read(root: Path, name: str) -> ContractsConfig | None:
 
 def built_in_contract_types() -> dict[str, type[Contract]]:
     """The contract types the installed import-linter ships (its own list, so that a newer
-    import-linter's types are run too; contract types it lacks stay unknown, as for lint-imports)."""
+    import-linter's types run too; types it lacks stay unknown, as they do for lint-imports)."""
     return dict(use_cases._get_built_in_contract_types())
 
 

@@ -29,7 +29,8 @@ class Structure:
     layers: LayerModel
     imports: list[ResolvedImport]
     _placements: dict[str, Placement | None] = field(default_factory=dict)
-    _graphs: dict[tuple[bool, bool, tuple[str, ...] | None], grimp.ImportGraph] = field(default_factory=dict)
+    _graphs: dict[tuple[bool, bool, tuple[str, ...] | None], grimp.ImportGraph] = field(
+        default_factory=dict)
     _line_index: dict[tuple[str, int], list[ResolvedImport]] | None = None
 
     def placement(self, module: str) -> Placement | None:

@@ -128,7 +128,8 @@ class ImportContractBroken(ProjectRule):
       on the first line of that module's own file.
 
     ## References
-    - import-linter contract types: https://import-linter.readthedocs.io/en/stable/contract_types.html
+    - import-linter's contract types:
+      https://import-linter.readthedocs.io/en/stable/contract_types.html
     - Robert C. Martin, Clean Architecture, ch. 14 "Component Coupling".
     """
 
@@ -301,17 +302,15 @@ class ImportContractBroken(ProjectRule):
 
     def _report(self, line: _Line) -> None:
         first = line.offences[0]
-        chains = list(dict.fromkeys(
-            o.violation.chain for o in line.offences if o.contract == first.contract
-        ))
+        same = [o for o in line.offences if (o.config, o.contract) == (first.config, first.contract)]
+        chains = list(dict.fromkeys(o.violation.chain for o in same))
         more = f" (and {len(chains) - 1} more chain{'s' * (len(chains) > 2)} from this import)" \
             if len(chains) > 1 else ""
-        others = list(dict.fromkeys(
-            f'"{o.contract}"' for o in line.offences if o.contract != first.contract
-        ))
+        others = list(dict.fromkeys(f'"{o.contract}"' for o in line.offences if o not in same))
         also = f"; it also breaks {', '.join(others)}" if others else ""
+        violation = first.violation
         message = (f'import-linter contract "{first.contract}" ({first.config}) is broken: '
-                   f"{first.violation.what}: {first.violation.chain}{first.violation.after}{more}{also}")
+                   f"{violation.what}: {violation.chain}{violation.after}{more}{also}")
         link = first.violation.links[0]
         help = (f"{first.violation.fix}; if this import is intended, add "
                 f"`{link.expression}` to the contract's ignore_imports in {first.config}")

@@ -17,6 +17,7 @@ from importlinter.contracts.forbidden import ForbiddenContract
 from archlint.api import CheckOptions, check
 from archlint.config import settings_from_table
 from archlint.model import Finding, NotificationKind
+from archlint.rules.architecture._contracts import built_in_contract_types
 from archlint.rules.architecture.import_contract_broken import ImportContractBroken
 from _support import FIXTURES, REPO, expected_lines
 
@@ -57,11 +58,11 @@ def broken_by_archlint(findings: list[Finding]) -> set[str]:
     return names
 
 
-def lint_imports(project: Path, pythonpath: str, *args: str) -> tuple[int, dict[str, bool]]:
+def lint_imports(project: Path, pythonpath: str) -> tuple[int, dict[str, bool]]:
     """Run the real tool; its verdict per contract (True: kept)."""
     env = {**os.environ, "PYTHONPATH": str(project / pythonpath), "COLUMNS": "300",
            "NO_COLOR": "1"}
-    done = subprocess.run([str(LINT_IMPORTS), "--no-cache", "--no-logo", *args], cwd=project,
+    done = subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=project,
                           env=env, capture_output=True, text=True, timeout=120)
     verdicts = {}
     for line in done.stdout.splitlines():
@@ -100,7 +101,7 @@ def test_sample_project_verdicts_match_lint_imports(sample):
 def test_own_repository_keeps_its_contracts_like_lint_imports():
     findings, notes = scan(REPO, [REPO / "src"])
     assert (findings, notes) == ([], [])
-    code, verdicts = lint_imports(REPO, "src", ".importlinter")
+    code, verdicts = lint_imports(REPO, "src")
     assert code == 0 and verdicts and all(verdicts.values()), verdicts
 
 
@@ -115,7 +116,7 @@ def test_own_repository_breach_is_found_like_lint_imports(tmp_path):
     findings, notes = scan(tmp_path, [tmp_path / "src"])
     assert notes == []
     assert ("src/archlint/model.py", line) in {(f.path, f.span.line) for f in findings}
-    code, verdicts = lint_imports(tmp_path, "src", ".importlinter")
+    code, verdicts = lint_imports(tmp_path, "src")
     assert code == 1
     assert broken_by_archlint(findings) == {name for name, kept in verdicts.items() if not kept}
 
@@ -220,6 +221,28 @@ def test_the_contracts_own_guidance_is_in_the_help(tmp_path):
     })
     [finding], _ = scan(tmp_path)
     assert finding.help.endswith("The contract's guidance: ask the core team first")
+
+
+@pytest.mark.skipif("private_modules" not in built_in_contract_types(),
+                    reason="the private_modules contract type came with import-linter 2.17")
+def test_private_module_imported_from_outside_its_package(tmp_path):
+    write(tmp_path, {
+        ".importlinter": """\
+            [importlinter]
+            root_package = app
+
+            [importlinter:contract:private]
+            name = private stays private
+            type = private_modules
+            """,
+        "app/__init__.py": "", "app/web.py": "from app.store import _cache\n",
+        "app/store/__init__.py": "", "app/store/_cache.py": "",
+        "app/store/api.py": "from app.store import _cache\nfrom . import _cache as again\n",
+    })
+    [finding], notes = scan(tmp_path)
+    assert ((finding.path, finding.span.line), notes) == (("app/web.py", 1), [])
+    assert ("app.store._cache is private to app.store; only app.store and its descendants may "
+            "import it: app.web -> app.store._cache") in finding.message
 
 
 # -- graph options: each config's own, not archlint's ------------------------------------------

@@ -293,6 +293,15 @@ def test_forbidden_external_package_needs_include_external_packages(tmp_path):
                      "are external forbidden modules."]
 
 
+def test_import_module_calls_are_not_in_the_graph_as_for_lint_imports(tmp_path):
+    write(tmp_path, {
+        ".importlinter": FORBIDDEN,
+        "app/__init__.py": "", "app/web.py": "", "app/db.py": "",
+        "app/core.py": "import importlib\nweb = importlib.import_module('app.web')\n",
+    })
+    assert scan(tmp_path) == ([], [])
+
+
 def test_modules_outside_the_root_packages_are_not_in_the_graph(tmp_path):
     """grimp builds the graph from the root packages only: a chain through `scripts` is not one."""
     write(tmp_path, {

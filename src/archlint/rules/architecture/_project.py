@@ -29,7 +29,7 @@ class Structure:
     layers: LayerModel
     imports: list[ResolvedImport]
     _placements: dict[str, Placement | None] = field(default_factory=dict)
-    _graphs: dict[tuple[bool, bool, tuple[str, ...] | None], grimp.ImportGraph] = field(
+    _graphs: dict[tuple[bool, bool, tuple[str, ...] | None, bool], grimp.ImportGraph] = field(
         default_factory=dict)
     _line_index: dict[tuple[str, int], list[ResolvedImport]] | None = None
 
@@ -46,20 +46,22 @@ class Structure:
         return self._line_index.get((importer, line), [])
 
     def graph(self, *, typing_imports: bool, external: bool = False,
-              roots: tuple[str, ...] | None = None) -> grimp.ImportGraph:
+              roots: tuple[str, ...] | None = None, dynamic: bool = True) -> grimp.ImportGraph:
         """A fresh copy each call: import-linter's contracts remove edges as they search.
 
         `roots`: only these packages and their descendants are the graph's own modules, the way
         grimp builds a graph for import-linter's `root_packages`; the project's other modules
-        count as outside (dropped, or squashed like any library when `external`)."""
+        count as outside (dropped, or squashed like any library when `external`).
+        `dynamic`: whether `importlib.import_module("x")` calls count (grimp's own builder, and
+        so lint-imports, sees import statements only)."""
         roots = tuple(sorted(set(roots))) if roots is not None else None
-        key = (typing_imports, external, roots)
+        key = (typing_imports, external, roots, dynamic)
         if key not in self._graphs:
-            self._graphs[key] = self._build_graph(typing_imports, external, roots)
+            self._graphs[key] = self._build_graph(typing_imports, external, roots, dynamic)
         return copy.deepcopy(self._graphs[key])
 
     def _build_graph(self, typing_imports: bool, external: bool,
-                     roots: tuple[str, ...] | None) -> grimp.ImportGraph:
+                     roots: tuple[str, ...] | None, dynamic: bool) -> grimp.ImportGraph:
         def inside(module: str) -> bool:
             if roots is None:
                 return self.modules.is_internal(module)
@@ -72,6 +74,8 @@ class Structure:
         squashed: set[str] = set()
         for imp in self.imports:
             if imp.fact.type_checking and not typing_imports:
+                continue
+            if imp.fact.kind == "dynamic" and not dynamic:
                 continue
             if not inside(imp.importer):
                 continue

@@ -122,8 +122,11 @@ class ImportContractBroken(ProjectRule):
       project's code; a note says which were skipped.
     - Contracts whose options are invalid, and configurations whose root packages are not among
       the scanned files: a note names the file and contract, and the other contracts still run.
-    - Imports archlint cannot resolve statically (`importlib.import_module` with a computed name,
-      imports from files outside the scan), which import-linter would not see either.
+    - `importlib.import_module("x")` calls, even with a literal: import-linter's graph holds
+      import statements only, and an import that lint-imports does not see could not be listed
+      in `ignore_imports` without breaking lint-imports.
+    - Imports in files outside the scan, and modules outside the config's root packages (a
+      chain through them is not one for import-linter either).
     - An exhaustive layers contract's undeclared module is not an import line: it is reported
       on the first line of that module's own file.
 
@@ -239,6 +242,7 @@ class ImportContractBroken(ProjectRule):
             typing_imports=not config.flag("exclude_type_checking_imports"),
             external=config.flag("include_external_packages"),
             roots=config.root_packages,
+            dynamic=False,  # what lint-imports sees, so that both agree on ignore_imports
         )
         try:
             result = contract.check(graph, verbose=False)

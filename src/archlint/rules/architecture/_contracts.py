@@ -58,6 +58,10 @@ class ContractsConfig:
 class ConfigUnreadable(Exception):
     """A config file that import-linter could not read: the message says which and why."""
 
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path = path
+
 
 def read_configs(root: Path, explicit: tuple[str, ...] = ()
                  ) -> list[ContractsConfig | ConfigUnreadable]:
@@ -73,9 +77,10 @@ def read_configs(root: Path, explicit: tuple[str, ...] = ()
                 found.append(exc)
                 continue
             found.append(config if config is not None else ConfigUnreadable(
-                f"{name}: no import-linter configuration in this file (ARC103's `config` option "
-                f"names it)" if (root / name).is_file() else
-                f"{name}: file not found (ARC103's `config` option names it)"
+                name,
+                "no import-linter configuration in this file (ARC103's `config` option names it)"
+                if (root / name).is_file() else
+                "file not found (ARC103's `config` option names it)"
             ))
         return found
     for name in search_order():
@@ -97,13 +102,13 @@ def _read(root: Path, name: str) -> ContractsConfig | None:
     except KeyError as exc:
         if exc.args and exc.args[0] == "root_package":
             raise ConfigUnreadable(
-                f"{name}: the [importlinter] section sets neither root_package nor root_packages"
+                name, "the [importlinter] section sets neither root_package nor root_packages"
             ) from None
-        raise ConfigUnreadable(f"{name}: cannot read the import-linter configuration: "
-                               f"missing {exc}") from None
+        raise ConfigUnreadable(name, f"cannot read the import-linter configuration: missing "
+                               f"{exc}") from None
     except (OSError, ValueError, configparser.Error) as exc:  # TOMLDecodeError is a ValueError
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigUnreadable(f"{name}: cannot read the import-linter configuration: "
+        raise ConfigUnreadable(name, f"cannot read the import-linter configuration: "
                                f"{detail}") from None
     return ContractsConfig(name, options["session_options"], options["contracts_options"])
 

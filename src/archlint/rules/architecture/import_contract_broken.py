@@ -177,8 +177,7 @@ class ImportContractBroken(ProjectRule):
         self._structure = structure(self.project)
         for config in read_configs(root, self.options.config):
             if isinstance(config, ConfigUnreadable):
-                self.note(str(config).partition(":")[0], f"{config}; its contracts were not "
-                          f"checked")
+                self.note(config.path, f"{config}; its contracts were not checked")
                 continue
             self._check_config(config)
         for line in sorted(self._lines.values(), key=lambda x: (x.path, x.span)):
@@ -254,7 +253,10 @@ class ImportContractBroken(ProjectRule):
             self.note(config.path, f"{where}: {warning}")
         if result.kept:
             return
-        found = problems(kind, contract, result, graph)
+        try:
+            found = problems(kind, contract, result, graph)
+        except (KeyError, AttributeError, TypeError):  # metadata of a shape this code predates
+            found = []
         guidance = str(getattr(contract, "broken_contract_guidance", None) or "").strip()
         placed = False
         for problem in found:

@@ -308,7 +308,8 @@ class ImportContractBroken(ProjectRule):
 
     def _report(self, line: _Line) -> None:
         first = line.offences[0]
-        same = [o for o in line.offences if (o.config, o.contract) == (first.config, first.contract)]
+        key = (first.config, first.contract)
+        same = [o for o in line.offences if (o.config, o.contract) == key]
         chains = list(dict.fromkeys(o.violation.chain for o in same))
         more = f" (and {len(chains) - 1} more chain{'s' * (len(chains) > 2)} from this import)" \
             if len(chains) > 1 else ""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,20 +36,36 @@ def run_rule(
 ) -> FileResult:
     """One rule over one file, the way the engine runs it. A project rule sees `source` at
     `path` plus the other `files` of the project, under the `[tool.archlint]` keys in `project`;
-    its findings and notes come back as one FileResult."""
+    its findings and notes come back as one FileResult. Files that are not Python (a project
+    rule's own config, such as `.importlinter`) are written, with the others, under a temporary
+    project root; without them the root is a folder that does not exist."""
     opts = parse_options(rule, options or {}, f"test options of {rule.code}")
     if issubclass(rule, Rule):
         return analyze_source(textwrap.dedent(source), path, [(rule, opts)])
-    sources = {path: source, **(files or {})}
+    sources = {p: text for p, text in {path: source, **(files or {})}.items() if p.endswith(".py")}
     collectors = [(c, c.Options()) for c in rule.collectors]
     results = [analyze_source(textwrap.dedent(text), p, collectors) for p, text in sources.items()]
-    settings = settings_from_table(dict(project or {}), root=Path("/nonexistent-project-root"))
-    findings, notes = run_project_rules([(rule, opts)], build_model(results, settings))
+    with _project_root(files or {}) as root:
+        settings = settings_from_table(dict(project or {}), root=root)
+        findings, notes = run_project_rules([(rule, opts)], build_model(results, settings))
     return FileResult(
         path=path,
         findings=sorted(findings, key=lambda f: f.sort_key),
         notifications=[n for r in results for n in r.notifications] + notes,
     )
+
+
+@contextlib.contextmanager
+def _project_root(files: Mapping[str, str]) -> Iterator[Path]:
+    if all(p.endswith(".py") for p in files):
+        yield Path("/nonexistent-project-root")
+        return
+    with tempfile.TemporaryDirectory(prefix="archlint-example-") as folder:
+        root = Path(folder)
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+        yield root
 
 
 def expected_lines(source: str, code: str) -> set[int]:

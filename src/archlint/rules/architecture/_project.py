@@ -29,7 +29,8 @@ class Structure:
     layers: LayerModel
     imports: list[ResolvedImport]
     _placements: dict[str, Placement] | None = None
-    _graphs: dict[tuple[bool, bool], grimp.ImportGraph] = field(default_factory=dict)
+    _graphs: dict[tuple[bool, bool, tuple[str, ...] | None, bool], grimp.ImportGraph] = field(
+        default_factory=dict)
     _line_index: dict[tuple[str, int], list[ResolvedImport]] | None = None
 
     def placement(self, module: str) -> Placement | None:
@@ -44,26 +45,47 @@ class Structure:
                 self._line_index.setdefault((imp.importer, imp.fact.line), []).append(imp)
         return self._line_index.get((importer, line), [])
 
-    def graph(self, *, typing_imports: bool, external: bool = False) -> grimp.ImportGraph:
-        """A fresh copy each call: import-linter's contracts remove edges as they search."""
-        key = (typing_imports, external)
+    def graph(self, *, typing_imports: bool, external: bool = False,
+              roots: tuple[str, ...] | None = None, dynamic: bool = True) -> grimp.ImportGraph:
+        """A fresh copy each call: import-linter's contracts remove edges as they search.
+
+        `roots`: only these packages and their descendants are the graph's own modules, the way
+        grimp builds a graph for import-linter's `root_packages`; the project's other modules
+        count as outside (dropped, or squashed like any library when `external`).
+        `dynamic`: whether `importlib.import_module("x")` calls count (grimp's own builder, and
+        so lint-imports, sees import statements only)."""
+        roots = tuple(sorted(set(roots))) if roots is not None else None
+        key = (typing_imports, external, roots, dynamic)
         if key not in self._graphs:
-            self._graphs[key] = self._build_graph(typing_imports, external)
+            self._graphs[key] = self._build_graph(typing_imports, external, roots, dynamic)
         return copy.deepcopy(self._graphs[key])
 
-    def _build_graph(self, typing_imports: bool, external: bool) -> grimp.ImportGraph:
+    def _build_graph(self, typing_imports: bool, external: bool,
+                     roots: tuple[str, ...] | None, dynamic: bool) -> grimp.ImportGraph:
+        def inside(module: str) -> bool:
+            if roots is None:
+                return self.modules.is_internal(module)
+            return any(module == r or module.startswith(r + ".") for r in roots)
+
         graph = grimp.ImportGraph()
         for name in sorted(self.modules.modules):
-            graph.add_module(name)
+            if inside(name):
+                graph.add_module(name)
         squashed: set[str] = set()
         for imp in self.imports:
             if imp.fact.type_checking and not typing_imports:
                 continue
+            if imp.fact.kind == "dynamic" and not dynamic:
+                continue
+            if not inside(imp.importer):
+                continue
             for target in imp.targets:
-                if not self.modules.is_internal(target):
+                if not inside(target):
                     if not external:
                         continue
                     target = target.split(".")[0]
+                    if any(r.startswith(target + ".") for r in roots or ()):
+                        continue  # an ancestor of a root package: grimp has no such edge
                     if target not in squashed:
                         graph.add_module(target, is_squashed=True)
                         squashed.add(target)

@@ -148,7 +148,9 @@ class ClassCollector(Collector):
 
 class BindingCollector(Collector):
     kind = "bindings"
-    triggers = ("import",)
+    # Every binding it records names an import or a class of the file (`Model = db.Model` needs
+    # `db` imported or made by an imported call; `Invoice = InvoiceLine` needs the class).
+    triggers = ("import", "class")
 
     def visit_Module(self, node: cst.Module) -> None:
         table = NameTable()

@@ -84,6 +84,8 @@ class SharedModelAcrossContexts(ProjectRule):
     - Imports under `if TYPE_CHECKING:` (unless `typing-imports = "report"`): annotations share
       no table at run time.
     - Model classes of third-party packages (`django.contrib.auth.models.User`).
+    - Relations written as strings (`ForeignKey("billing.Invoice")`, `relationship("Invoice")`)
+      and raw SQL on another context's table: no import brings the model in.
 
     ## References
     - Sam Newman, Building Microservices, 2nd ed., ch. 3 (the shared database anti-pattern).

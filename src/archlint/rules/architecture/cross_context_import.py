@@ -29,8 +29,8 @@ class _Offence:
 
 class CrossContextImport(ProjectRule):
     """## What it does
-    With bounded contexts configured in `[tool.archlint.contexts]` (`billing = "app.billing"`),
-    flags a module of one context that imports an internal module of another context instead of
+    Flags a module of one bounded context (configured in `[tool.archlint.contexts]`, such as
+    `billing = "app.billing"`) that imports an internal module of another context instead of
     that context's public entry: the context's package itself (`from app.billing import
     InvoiceService`, served by its `__init__`) or its `api` module (`app.billing.api`).
     `from app.billing import invoices`, where `invoices` is a submodule, imports the internal

@@ -30,8 +30,8 @@ class _Shared:
 
 class SharedModelAcrossContexts(ProjectRule):
     """## What it does
-    With bounded contexts configured in `[tool.archlint.contexts]`, flags an import that brings
-    an ORM model class of one context into another: a SQLAlchemy declarative class (under a
+    Flags an import that brings an ORM model class of one bounded context (configured in
+    `[tool.archlint.contexts]`) into another: a SQLAlchemy declarative class (under a
     `declarative_base()` result, a `DeclarativeBase` subclass, `@as_declarative`, Flask-SQLAlchemy's
     `db.Model`, or any class assigning `__tablename__`), an SQLModel class with `table=True`, or
     a Django model (also through project-local abstract bases). The model is found directly

@@ -269,11 +269,7 @@ def settings_from_table(
             raise ConfigError(f"{w('layers')}.{name}: unknown layer; expected one of "
                               f"{', '.join(valid_layers)}")
         layers[name] = tuple(_str_list(patterns, f"{w('layers')}.{name}"))
-    contexts_raw = located.get("contexts", {})
-    if not isinstance(contexts_raw, dict) or not all(
-        isinstance(v, str) for v in contexts_raw.values()
-    ):
-        raise ConfigError(f"{w('contexts')}: expected a table of context = \"package.module\"")
+    contexts = _contexts(located.get("contexts", {}), w("contexts"))
     rules_raw = located.get("rules", {})
     if not isinstance(rules_raw, dict):
         raise ConfigError(f"{w('rules')}: expected a table of [rules.ARC301] tables")
@@ -298,10 +294,40 @@ def settings_from_table(
         respect_gitignore=respect_gitignore,
         typing_imports=typing_imports,
         layers=layers,
-        contexts=dict(contexts_raw),
+        contexts=contexts,
         source_roots=tuple(_str_list(located.get("source-roots", []), w("source-roots"))),
         rule_options=rule_options,
     )
+
+
+def _contexts(raw: Any, where: str) -> dict[str, str]:
+    """Bounded contexts: name -> the dotted package that holds the context. Packages must be
+    dotted names and must not nest or repeat: every module belongs to at most one context."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table of context = \"package.module\"")
+    contexts: dict[str, str] = {}
+    for name, package in raw.items():
+        key = f"{where}.{name}"
+        if not isinstance(package, str):
+            raise ConfigError(f"{key}: expected the context's package as a dotted name "
+                              f"(\"app.billing\"), got {package!r}")
+        package = package.strip()
+        if not package or not all(part.isidentifier() for part in package.split(".")):
+            raise ConfigError(f"{key}: {package!r} is not a dotted module name; expected the "
+                              f"context's package, such as \"app.billing\"")
+        for other, other_package in contexts.items():
+            if package == other_package:
+                raise ConfigError(f"{key}: package {package!r} is already context {other!r}; "
+                                  "each context needs its own package")
+            inner, outer = sorted((package, other_package), key=len, reverse=True)
+            if inner.startswith(outer + "."):
+                raise ConfigError(
+                    f"{key}: package {package!r} and context {other!r} ({other_package!r}) "
+                    f"nest: {inner!r} is inside {outer!r}; contexts must not overlap, so that "
+                    "every module belongs to one context"
+                )
+        contexts[name] = package
+    return contexts
 
 
 def _str_list(value: Any, where: str) -> list[str]:

@@ -94,17 +94,23 @@ class ModuleMap:
     def absolute(self, fact: ImportFact, importer: str) -> str | None:
         """The absolute module a (possibly relative) import names, or None when the dots climb
         above the top-level package."""
-        if fact.level == 0:
-            return fact.module
+        return self.relative_to(importer, fact.module, fact.level)
+
+    def relative_to(self, importer: str, name: str, level: int) -> str | None:
+        """`name` written with `level` leading dots in module `importer`, made absolute (None
+        when the dots climb above the top-level package). Also serves dotted names qualified
+        through a relative import (`.models.Base`)."""
+        if level == 0:
+            return name
         is_package = self.path_of.get(importer, "").endswith("__init__.py")
         base = importer if is_package else importer.rpartition(".")[0]
         parts = base.split(".") if base else []
-        climb = fact.level - 1
+        climb = level - 1
         if climb >= len(parts):
             return None  # Python: "attempted relative import beyond top-level package"
         parts = parts[: len(parts) - climb]
-        if fact.module:
-            parts.append(fact.module)
+        if name:
+            parts.append(name)
         return ".".join(parts) if parts else None
 
     def targets(self, fact: ImportFact, importer: str) -> list[str]:

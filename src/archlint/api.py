@@ -44,6 +44,8 @@ def checker_specs(
     for rule in rules:
         if issubclass(rule, Rule):
             file_specs.append((rule, settings.options_for(rule)))
+        elif not all(getattr(settings, need) for need in rule.needs):
+            continue  # e.g. ARC104 without [tool.archlint.contexts]: nothing to check, no cost
         else:
             project_rules.append((rule, settings.options_for(rule)))
             needed_collectors.extend(c for c in rule.collectors if c not in needed_collectors)

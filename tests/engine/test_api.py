@@ -130,3 +130,15 @@ def test_suppressions_and_per_file_ignores_apply(tmp_path):
     assert [(f.path, f.span.line) for f in report.findings] == [("a.py", 3)]
     assert report.suppressed == 3
     assert report.unused_suppressions == []
+
+
+def test_a_project_rule_whose_settings_are_missing_costs_nothing(tmp_path):
+    from archlint.api import checker_specs
+    from archlint.rules.architecture.shared_model_across_contexts import SharedModelAcrossContexts
+
+    bare = checker_specs(Settings(root=tmp_path), [SharedModelAcrossContexts])
+    assert bare == ([], [])
+    configured = Settings(root=tmp_path, contexts={"billing": "app.billing"})
+    file_specs, project_rules = checker_specs(configured, [SharedModelAcrossContexts])
+    assert [rule for rule, _ in project_rules] == [SharedModelAcrossContexts]
+    assert {cls.kind for cls, _ in file_specs} == {"imports", "classes", "bindings"}

@@ -253,6 +253,9 @@ class ProjectRule(_Described):
     Options: ClassVar[type] = NoOptions
     scope: ClassVar[str] = "project"
     collectors: ClassVar[tuple[type[Collector] | type[AstCollector], ...]] = ()
+    # Project settings (ProjectModel fields) without which the rule cannot report anything, such
+    # as ("contexts",): when one is empty the rule, and the collectors only it needs, do not run.
+    needs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, project: ProjectModel, options: Any) -> None:
         self.project = project

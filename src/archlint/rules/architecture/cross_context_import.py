@@ -87,6 +87,7 @@ class CrossContextImport(ProjectRule):
     code, name, severity = "ARC104", "cross-context-import", Severity.WARNING
     tags = ("architecture",)
     Options = CrossContextImportOptions
+    needs = ("contexts",)
     collectors = (ImportCollector,)
 
     _CONTEXTS: ClassVar = {"contexts": {"billing": "app.billing", "catalog": "app.catalog"}}

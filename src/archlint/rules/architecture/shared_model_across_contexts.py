@@ -96,6 +96,7 @@ class SharedModelAcrossContexts(ProjectRule):
     code, name, severity = "ARC105", "shared-model-across-contexts", Severity.WARNING
     tags = ("architecture",)
     Options = NoOptions
+    needs = ("contexts",)
     collectors = (ImportCollector, ClassCollector, BindingCollector)
 
     _CONTEXTS: ClassVar = {"contexts": {"billing": "app.billing", "shipping": "app.shipping"}}

@@ -10,6 +10,7 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
+from archlint.rules._ast import blocks
 from archlint.rules.base import AstCollector
 
 
@@ -82,7 +83,7 @@ class ImportCollector(AstCollector):
                            in_function=in_function)
             else:
                 inner = in_function or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-                for block in _blocks(stmt):
+                for block in blocks(stmt):
                     self._walk(block, type_checking=type_checking, in_function=inner)
 
     def _typing_test(self, test: ast.expr) -> bool | None:
@@ -126,19 +127,3 @@ class ImportCollector(AstCollector):
         self._facts.append(
             ImportFact(module, names, level, kind, self.span_of(node), type_checking, in_function)
         )
-
-
-
-
-def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
-    """The statement lists inside a compound statement (imports can hide in any of them)."""
-    blocks = []
-    for name in ("body", "orelse", "finalbody"):
-        block = getattr(stmt, name, None)
-        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-            blocks.append(block)
-    for handler in getattr(stmt, "handlers", ()):
-        blocks.append(handler.body)
-    for case in getattr(stmt, "cases", ()):
-        blocks.append(case.body)
-    return blocks

@@ -1,6 +1,6 @@
 """Classes as facts, what each module-level name is bound to, and which classes are ORM models.
 
-Per file (phase 1), `ClassCollector` records every class that can be imported (module level or
+Per file (phase 1), from CPython's `ast` (no LibCST parse), `ClassCollector` records every class that can be imported (module level or
 nested in such a class; not classes made inside functions): its bases and decorators by the names
 the file's imports give them, its keywords, its class-level assignments and methods. The
 domain-model rules read the same facts. `BindingCollector` records what the module's top-level
@@ -17,18 +17,17 @@ result, a `DeclarativeBase` subclass, an `@as_declarative` class or Flask-SQLAlc
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
-import libcst as cst
-
 from archlint.model import Span
-from archlint.rules._names import NameTable, dotted, iter_statements, module_imports
+from archlint.rules._ast import blocks, dotted, simple_statements
 from archlint.rules.architecture._modules import ModuleMap
 from archlint.rules.architecture._project import structure
-from archlint.rules.base import Collector, ProjectModel
+from archlint.rules.base import AstCollector, ProjectModel
 
 Literal = Union[str, int, bool, None]
 
@@ -71,123 +70,170 @@ class ModuleBindings:
     all_names: tuple[str, ...] | None  # a literal `__all__`
 
 
-def _ref(names: NameTable, expr: cst.BaseExpression) -> NameRef | None:
-    if isinstance(expr, cst.Subscript):  # Generic[T], Base[Any]: the class being subscripted
-        expr = expr.value
-    qualified = names.qualify(expr)
-    if qualified is not None:
-        return NameRef(qualified, True)
-    written = dotted(expr)
-    return NameRef(written, False) if written is not None else None
+class _Imports:
+    """The names a file's module-level imports bind (`import a.b` binds `a`; relative imports
+    stay relative: ".models.Base"), as LibCST's NameTable keeps them for per-file rules."""
+
+    def __init__(self) -> None:
+        self.aliases: dict[str, str] = {}
+        self.stars: list[str] = []
+
+    def add(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    self.aliases[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".")[0]
+                    self.aliases[head] = head
+            return
+        module = "." * stmt.level + (stmt.module or "")
+        for alias in stmt.names:
+            if alias.name == "*":
+                self.stars.append(module)
+                continue
+            sep = "" if module.endswith(".") else "."
+            self.aliases[alias.asname or alias.name] = (
+                f"{module}{sep}{alias.name}" if module else alias.name
+            )
+
+    def ref(self, expr: ast.expr) -> NameRef | None:
+        if isinstance(expr, ast.Subscript):  # Generic[T], Base[Any]: the class being subscripted
+            expr = expr.value
+        written = dotted(expr)
+        if written is None:
+            return None
+        head, _, rest = written.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return NameRef(written, False)
+        return NameRef(f"{target}.{rest}" if rest else target, True)
 
 
-def _literal(expr: cst.BaseExpression) -> tuple[bool, Literal]:
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
-        return (True, value) if isinstance(value, str) else (False, None)
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
-        return True, {"True": True, "False": False, "None": None}[expr.value]
-    if isinstance(expr, cst.Integer):
-        return True, int(expr.value.replace("_", ""), 0)
+
+
+def _literal(expr: ast.expr | None) -> tuple[bool, Literal]:
+    if isinstance(expr, ast.Constant) and (
+        expr.value is None or isinstance(expr.value, (str, int, bool))
+    ):
+        return True, expr.value
     return False, None
 
 
-def _targets(small: cst.BaseSmallStatement) -> Iterable[tuple[str, cst.BaseExpression | None]]:
-    if isinstance(small, cst.Assign):
-        for target in small.targets:
-            if isinstance(target.target, cst.Name):
-                yield target.target.value, small.value
-    elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-        yield small.target.value, small.value
 
 
-class ClassCollector(Collector):
+def _targets(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | None]]:
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            if isinstance(target, ast.Name):
+                yield target.id, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        yield stmt.target.id, stmt.value
+
+
+def _module_imports(tree: ast.Module) -> _Imports:
+    table = _Imports()
+    for stmt in simple_statements(tree.body):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            table.add(stmt)
+    return table
+
+
+class ClassCollector(AstCollector):
     kind = "classes"
     triggers = ("class",)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if self.ctx.functions:
-            return  # made at run time inside a function: nothing can import it
-        names = self.ctx.names
+    def collect(self) -> list[ClassFact]:
+        names = _module_imports(self.tree)
+        facts: list[ClassFact] = []
+        self._classes(self.tree.body, (), names, facts)
+        return facts
+
+    def _classes(self, body: list[ast.stmt], outer: tuple[str, ...], names: _Imports,
+                 facts: list[ClassFact]) -> None:
+        """Classes that can be imported: at module level (also under `if`/`try`) or nested in
+        such a class; not those made at run time inside a function."""
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                qualname = (*outer, stmt.name)
+                facts.append(self._fact(stmt, ".".join(qualname), names))
+                self._classes(stmt.body, qualname, names, facts)
+            elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for block in blocks(stmt):
+                    self._classes(block, outer, names, facts)
+
+    def _fact(self, node: ast.ClassDef, qualname: str, names: _Imports) -> ClassFact:
         attributes: list[str] = []
         constants: list[tuple[str, Literal]] = []
-        for small in iter_statements(node.body):
-            for name, value in _targets(small):
+        for stmt in simple_statements(node.body):
+            for name, value in _targets(stmt):
                 attributes.append(name)
-                if value is not None:
-                    known, literal = _literal(value)
-                    if known:
-                        constants.append((name, literal))
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-        decorators = []
-        for decorator in node.decorators:
-            expr = decorator.decorator
-            ref = _ref(names, expr.func if isinstance(expr, cst.Call) else expr)
-            if ref is not None:
-                decorators.append(ref)
-        self.add(
-            ClassFact(
-                qualname=".".join(c.name.value for c in self.ctx.classes),
-                span=self.ctx.span_of(node.name),
-                bases=tuple(
-                    ref for arg in node.bases
-                    if arg.keyword is None and not arg.star
-                    for ref in (_ref(names, arg.value),) if ref is not None
-                ),
-                keywords=tuple(
-                    (arg.keyword.value, self.ctx.code_of(arg.value))
-                    for arg in node.keywords if arg.keyword is not None
-                ),
-                decorators=tuple(decorators),
-                attributes=tuple(attributes),
-                constants=tuple(constants),
-                methods=tuple(s.name.value for s in body if isinstance(s, cst.FunctionDef)),
-            )
+                known, literal = _literal(value)
+                if value is not None and known:
+                    constants.append((name, literal))
+        decorators = [
+            ref for d in node.decorator_list
+            for ref in (names.ref(d.func if isinstance(d, ast.Call) else d),) if ref is not None
+        ]
+        return ClassFact(
+            qualname=qualname,
+            span=self._name_span(node),
+            bases=tuple(ref for b in node.bases if not isinstance(b, ast.Starred)
+                        for ref in (names.ref(b),) if ref is not None),
+            keywords=tuple((k.arg, ast.unparse(k.value)) for k in node.keywords if k.arg),
+            decorators=tuple(decorators),
+            attributes=tuple(attributes),
+            constants=tuple(constants),
+            methods=tuple(s.name for s in node.body
+                          if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))),
         )
 
+    def _name_span(self, node: ast.ClassDef) -> Span:
+        """The class's name, found after `class` on the line `ast` gives (code-point columns)."""
+        text = self.source.split("\n", node.lineno)[node.lineno - 1]
+        keyword = text.find("class", max(node.col_offset - 1, 0))
+        column = text.find(node.name, keyword + 5 if keyword >= 0 else 0)
+        if column < 0:
+            return self.span_of(node)
+        return Span(node.lineno, column, node.lineno, column + len(node.name))
 
-class BindingCollector(Collector):
+
+
+
+class BindingCollector(AstCollector):
     kind = "bindings"
     # Every binding it records names an import or a class of the file (`Model = db.Model` needs
     # `db` imported or made by an imported call; `Invoice = InvoiceLine` needs the class).
     triggers = ("import", "class")
 
-    def visit_Module(self, node: cst.Module) -> None:
-        table = NameTable()
-        stars = []
-        for imp in module_imports(node):
-            if isinstance(imp, cst.ImportFrom) and isinstance(imp.names, cst.ImportStar):
-                module = dotted(imp.module) if imp.module is not None else ""
-                if module is not None:
-                    stars.append("." * len(imp.relative) + module)
-            else:
-                table.add_import(imp)
+    def collect(self) -> list[ModuleBindings]:
+        table = _module_imports(self.tree)
         calls: list[tuple[str, NameRef]] = []
         aliases: list[tuple[str, NameRef]] = []
         all_names: tuple[str, ...] | None = None
-        for small in iter_statements(node):
-            for name, value in _targets(small):
+        for stmt in simple_statements(self.tree.body):
+            for name, value in _targets(stmt):
                 if value is None:
                     continue
-                if isinstance(value, cst.Call):
-                    ref = _ref(table, value.func)
+                if isinstance(value, ast.Call):
+                    ref = table.ref(value.func)
                     if ref is not None:
                         calls.append((name, ref))
-                elif isinstance(value, (cst.Name, cst.Attribute)):
-                    ref = _ref(table, value)
+                elif isinstance(value, (ast.Name, ast.Attribute)):
+                    ref = table.ref(value)
                     if ref is not None:
                         aliases.append((name, ref))
-                elif name == "__all__" and isinstance(value, (cst.List, cst.Tuple)):
-                    items = [_literal(e.value) for e in value.elements]
+                elif name == "__all__" and isinstance(value, (ast.List, ast.Tuple)):
+                    items = [_literal(e) for e in value.elts]
                     if all(known and isinstance(v, str) for known, v in items):
                         all_names = tuple(str(v) for _, v in items)
-        self.add(ModuleBindings(
+        return [ModuleBindings(
             imports=tuple(table.aliases.items()),
-            star_imports=tuple(stars),
+            star_imports=tuple(table.stars),
             calls=tuple(calls),
             aliases=tuple(aliases),
             all_names=all_names,
-        ))
+        )]
 
 
 # -- the project phase: what a dotted name means ------------------------------------------------

@@ -19,7 +19,7 @@ from archlint.rules.architecture._contracts import (
     read_configs,
 )
 from archlint.rules.architecture._imports import ImportCollector
-from archlint.rules.architecture._project import Structure, structure
+from archlint.rules.architecture._project import structure
 from archlint.rules.base import Invalid, ProjectRule, Valid
 
 _MAX_RELATED = 10

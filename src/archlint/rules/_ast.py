@@ -1,0 +1,40 @@
+"""Small helpers over CPython's `ast`, for AstCollectors (the LibCST twins live in `_tree.py`
+and `_names.py`)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+
+def blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists inside a compound statement, in source order."""
+    found = [getattr(stmt, name, None) for name in ("body", "orelse", "finalbody")]
+    found += [handler.body for handler in getattr(stmt, "handlers", ())]
+    found += [case.body for case in getattr(stmt, "cases", ())]
+    return [b for b in found if isinstance(b, list) and b and isinstance(b[0], ast.stmt)]
+
+
+def simple_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Simple statements of a block and its nested blocks, not entering functions or classes."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        nested = blocks(stmt)
+        if nested:
+            for block in nested:
+                yield from simple_statements(block)
+        else:
+            yield stmt
+
+
+def dotted(expr: ast.expr) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return ".".join(reversed(parts))

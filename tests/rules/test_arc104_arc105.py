@@ -417,3 +417,42 @@ def test_class_facts_qualify_bases_and_keep_nested_classes_but_not_local_ones():
     assert invoice.methods == ("pay",)
     assert invoice.span.line == 6
     assert facts["Invoice.Meta"].constant("abstract") is True
+
+
+# -- tests and migrations, and Django's manage.py folder on sys.path ----------------------------
+def test_tests_and_migrations_inside_a_context_reach_across_freely():
+    from archlint.rules.architecture.cross_context_import import CrossContextImport
+    from _support import run_rule
+
+    contexts = {"contexts": {"billing": "app.billing", "catalog": "app.catalog"}}
+    files = {"app/catalog/pricing.py": "PRICE = 1\n"}
+    for path in ("app/billing/tests/test_invoice.py", "app/billing/conftest.py",
+                 "app/billing/migrations/0002_price.py", "app/billing/test_tax.py"):
+        result = run_rule(CrossContextImport, "from app.catalog.pricing import PRICE\n",
+                          path=path, files=files, project=contexts)
+        assert result.findings == [], path
+    result = run_rule(CrossContextImport, "from app.catalog.pricing import PRICE\n",
+                      path="app/billing/invoice.py", files=files, project=contexts)
+    assert [f.span.line for f in result.findings] == [1]
+
+
+def test_imports_through_a_nested_django_manage_py_folder_reach_the_project_modules():
+    from archlint.rules.architecture.shared_model_across_contexts import SharedModelAcrossContexts
+    from _support import run_rule
+
+    # label-studio style: label_studio/manage.py puts label_studio/ on sys.path, so the apps
+    # import each other as `projects.models`, not `label_studio.projects.models`
+    files = {
+        "site/__init__.py": "",
+        "site/manage.py": "",
+        "site/projects/__init__.py": "",
+        "site/projects/models.py": (
+            "from django.db import models\n\nclass Project(models.Model):\n    pass\n"
+        ),
+        "site/tasks/__init__.py": "",
+    }
+    contexts = {"contexts": {"projects": "site.projects", "tasks": "site.tasks"}}
+    result = run_rule(SharedModelAcrossContexts, "from projects.models import Project\n",
+                      path="site/tasks/models.py", files=files, project=contexts)
+    assert [f.span.line for f in result.findings] == [1]
+    assert "owned by context 'projects'" in result.findings[0].message

@@ -1,7 +1,8 @@
 """Bounded contexts (`[tool.archlint.contexts]`: name -> package): which context a module is in.
 
 The config guarantees that context packages neither repeat nor nest, so a module belongs to at
-most one context: the one whose package is the module itself or a package above it.
+most one context: the one whose package is the module itself or a package above it. Tests and
+migrations belong to none: they reach across contexts by design.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from archlint.rules.architecture._layers import is_scaffolding
 from archlint.rules.base import ProjectModel
 
 
@@ -34,6 +36,8 @@ class ContextMap:
         return bool(self.contexts)
 
     def of(self, module: str) -> Context | None:
+        if is_scaffolding(module):
+            return None
         for context in self.contexts:
             if context.holds(module):
                 return context

@@ -77,8 +77,7 @@ class LayerModel:
     def place(self, module: str, is_package: bool = False) -> Placement | None:
         """The layer a module would sit in, judged alone (see `place_all` for the project view)."""
         parts = module.split(".")
-        leaf = parts[-1]
-        if _is_test_module(leaf) or any(p in _UNLAYERED_FOLDERS for p in parts):
+        if is_scaffolding(module):
             return None
         if self.configured:
             return self._by_pattern(parts)
@@ -115,6 +114,13 @@ def _pattern(layer: str, text: str) -> _Pattern:
         parts = parts[:-1]
     literal = not any(c in part for part in parts for c in "*?[")
     return _Pattern(layer, text, parts, literal)
+
+
+def is_scaffolding(module: str) -> bool:
+    """Tests, test helpers and migrations: code that exists to reach across layers and
+    contexts, so architecture rules neither place it nor blame it."""
+    parts = module.split(".")
+    return _is_test_module(parts[-1]) or any(p in _UNLAYERED_FOLDERS for p in parts)
 
 
 def _is_test_module(name: str) -> bool:

@@ -291,6 +291,7 @@ class Symbols:
         """What an absolute dotted name means, following re-exports, aliases and star imports."""
         if depth > _MAX_DEPTH:
             return None
+        name = self.modules.canonical(name)
         if not self.modules.is_internal(name):
             return Symbol("external", name)
         parts = name.split(".")

@@ -7,6 +7,10 @@ A file's source root (the folder on `sys.path` that its top-level package sits i
 3. the parent of the topmost regular package (`__init__.py`) above it (flat layout), even when a
    folder between that package and the file has no `__init__.py`;
 4. the project root (namespace packages, scripts).
+
+Django runs with the folder of `manage.py` on `sys.path` too: in a project whose `manage.py`
+sits inside a package (`label_studio/manage.py`), `from core.utils import x` means
+`label_studio.core.utils`. Imports are resolved that way as well (`canonical`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ class ModuleMap:
             for i in range(1, len(parts)):
                 self.packages.add(".".join(parts[:i]))
         self.top_level = {name.split(".")[0] for name in self.path_of}
+        self._path_roots = sorted(
+            {name.rpartition(".")[0] for name in self.path_of if name.endswith(".manage")} - {""}
+        )
 
     @property
     def modules(self) -> set[str]:
@@ -94,7 +101,19 @@ class ModuleMap:
     def absolute(self, fact: ImportFact, importer: str) -> str | None:
         """The absolute module a (possibly relative) import names, or None when the dots climb
         above the top-level package."""
-        return self.relative_to(importer, fact.module, fact.level)
+        module = self.relative_to(importer, fact.module, fact.level)
+        return self.canonical(module) if module is not None else None
+
+    def canonical(self, module: str) -> str:
+        """The project's name for a module imported through a Django `manage.py` folder on
+        `sys.path` (`core.utils` -> `label_studio.core.utils`); any other name as it is."""
+        if not self._path_roots or self.is_internal(module):
+            return module
+        head = module.split(".")[0]
+        for root in self._path_roots:
+            if f"{root}.{head}" in self.packages or f"{root}.{head}" in self.path_of:
+                return f"{root}.{module}"
+        return module
 
     def relative_to(self, importer: str, name: str, level: int) -> str | None:
         """`name` written with `level` leading dots in module `importer`, made absolute (None

@@ -72,6 +72,8 @@ class CrossContextImport(ProjectRule):
     - Imports of another context's package or public entry modules (and their submodules).
     - Modules outside every context (a composition root such as `app.main`, tests, scripts), and
       imports of modules outside every context (a shared kernel: leave it out of `contexts`).
+    - Tests, test helpers and migrations, even inside a context's package (`app/billing/tests/`,
+      `test_*.py`, `conftest.py`, `migrations/`): they reach across contexts by design.
     - Imports under `if TYPE_CHECKING:` (unless `typing-imports = "report"`).
     - A name that another context's package re-exports: `from app.billing import Invoice` goes
       through the public entry, whatever module defines `Invoice` (for ORM models that is ARC105).

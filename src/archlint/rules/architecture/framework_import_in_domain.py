@@ -196,7 +196,9 @@ class FrameworkImportInDomain(ProjectRule):
             placement = project.placement(imp.importer)
             if placement is None or placement.layer != "domain":
                 continue
-            if imp.fact.level or project.modules.is_internal(imp.fact.module):
+            if imp.fact.level or project.modules.is_internal(
+                project.modules.canonical(imp.fact.module)
+            ):
                 continue
             denied = self._denied(imp, deny)
             if denied is not None:

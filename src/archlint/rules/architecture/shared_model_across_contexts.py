@@ -74,6 +74,8 @@ class SharedModelAcrossContexts(ProjectRule):
     ## What it does not flag
     - Anything when no contexts are configured; modules outside every context, and models
       defined outside every context (a shared kernel is a decision this rule leaves to you).
+    - Tests, test helpers and migrations inside a context's package: they reach across contexts
+      by design (a Django migration names other apps' models in its dependencies).
     - A context importing its own models, however they are re-exported.
     - Classes that map no table: declarative bases (`Base`), SQLAlchemy `__abstract__` classes
       and mixins, abstract Django models (`Meta.abstract = True`: a subclass gets its own table),

@@ -13,6 +13,10 @@ rule change shows what is new and what disappeared (listed at the end as "gone")
 
 Free text under a final `## notes` heading is kept when the tables are regenerated.
 
+Rules that need project settings (ARC104/ARC105 need bounded contexts) get them from an overlay,
+`benchmarks/triage/overlays/<corpus folder>.toml` with the keys of `[tool.archlint]`: that corpus
+is then scanned in a temporary copy holding the overlay as its `archlint.toml`.
+
 A verdict is `true` (a reviewer would accept the finding and fix the code), `false` (wrong:
 the rule misread the code) or `?` (not reviewed yet); the `why` column says why in one line.
 """
@@ -23,12 +27,15 @@ import argparse
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / ".corpus"
+OVERLAYS = HERE / "triage" / "overlays"
 TRIAGE = HERE / "triage"
 ROW = re.compile(
     r"^\| (?P<n>\d+|-|gone) \| (?P<corpus>[^|]+) \| `(?P<loc>[^`]+)` \| (?P<msg>.*) \| "
@@ -73,17 +80,32 @@ def read_notes(code: str) -> list[str]:
 
 
 def run_archlint(archlint: str, folder: Path, code: str) -> list[dict]:
+    """The findings of one rule on one corpus, with paths relative to the corpus folder. A
+    corpus with an overlay (`triage/overlays/<corpus>.toml`, the keys of `[tool.archlint]`, e.g.
+    the bounded contexts a triager assigned to a Django monolith) is scanned in a temporary copy
+    that holds the overlay as its `archlint.toml`; the others with no config at all."""
+    overlay = OVERLAYS / f"{folder.name}.toml"
+    if not overlay.is_file():
+        return _findings(archlint, folder, folder, code, ["--no-config"])
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / folder.name
+        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".archlint_cache"))
+        shutil.copy(overlay, copy / "archlint.toml")
+        return _findings(archlint, copy, copy, code, [])
+
+
+def _findings(archlint: str, target: Path, base: Path, code: str, extra: list[str]) -> list[dict]:
     proc = subprocess.run(
-        [*archlint.split(), "check", str(folder), "--select", code, "--format", "json",
-         "--no-cache", "--exit-zero", "--no-config"],
+        [*archlint.split(), "check", str(target), "--select", code, "--format", "json",
+         "--no-cache", "--exit-zero", *extra],
         capture_output=True, text=True, check=False,
     )
     if proc.returncode != 0:
-        sys.exit(f"archlint failed on {folder}: {proc.stderr.strip()[-500:]}")
+        sys.exit(f"archlint failed on {target}: {proc.stderr.strip()[-500:]}")
     data = json.loads(proc.stdout)
     for finding in data["findings"]:  # paths relative to the corpus folder, not the project root
         full = Path(data["root"]) / finding["path"]
-        finding["path"] = full.resolve().relative_to(folder.resolve()).as_posix()
+        finding["path"] = full.resolve().relative_to(base.resolve()).as_posix()
     return data["findings"]
 
 

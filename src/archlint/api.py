@@ -96,6 +96,9 @@ def check(
         if not any(n.kind in _NOT_CACHED for n in result.notifications):
             cache.put(result.path, digests[result.path], result)
     results.extend(fresh)
+    # Workers finish in any order; the project phase must not (import-linter's choice between
+    # equally short chains follows the order imports entered the graph).
+    results.sort(key=lambda r: r.path)
     cache.save(settings.root)
 
     findings = [f for r in results for f in r.findings]

@@ -456,3 +456,24 @@ def test_imports_through_a_nested_django_manage_py_folder_reach_the_project_modu
                       path="site/tasks/models.py", files=files, project=contexts)
     assert [f.span.line for f in result.findings] == [1]
     assert "owned by context 'projects'" in result.findings[0].message
+
+
+def test_django_default_table_uses_the_app_that_owns_a_nested_models_module():
+    from archlint.rules.architecture.shared_model_across_contexts import SharedModelAcrossContexts
+    from _support import run_rule
+
+    files = {
+        "shop/__init__.py": "",
+        "shop/orders/__init__.py": "",
+        "shop/storage/__init__.py": "",
+        "shop/storage/migrations/__init__.py": "",
+        "shop/storage/gcs/__init__.py": "",
+        "shop/storage/gcs/models.py": (
+            "from django.db import models\n\nclass Link(models.Model):\n    pass\n"
+        ),
+    }
+    contexts = {"contexts": {"storage": "shop.storage", "orders": "shop.orders"}}
+    result = run_rule(SharedModelAcrossContexts, "from shop.storage.gcs.models import Link\n",
+                      path="shop/orders/sync.py", files=files, project=contexts)
+    [finding] = result.findings
+    assert "table 'storage_link' (Django's default name)" in finding.message

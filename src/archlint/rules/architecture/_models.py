@@ -527,15 +527,22 @@ class OrmModels:
                     return Kind(DJANGO, "model", parent.table, "inherited")
         label = options.get("app_label")
         if not isinstance(label, str):
-            label = _django_app_label(cls.module)
+            label = _django_app_label(cls.module, self.symbols.modules)
         if label is None:
             return Kind(DJANGO, "model", None, "")
         return Kind(DJANGO, "model", f"{label}_{fact.name.lower()}", "Django's default name")
 
 
-def _django_app_label(module: str) -> str | None:
-    """Django's default app label: the last part of the app package, which holds `models`."""
+def _django_app_label(module: str, modules: ModuleMap) -> str | None:
+    """Django's default app label: the last part of the app package. The app is the nearest
+    package above the model's module that has `migrations` or an `apps` module (models in
+    `io_storages/gcs/models.py` belong to the `io_storages` app); failing that, the package that
+    holds `models`."""
     parts = module.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        package = ".".join(parts[:end])
+        if f"{package}.migrations" in modules.packages or f"{package}.apps" in modules.path_of:
+            return parts[end - 1]
     if "models" in parts[1:]:
         index = len(parts) - 1 - parts[::-1].index("models")
         return parts[index - 1] if index > 0 else None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from importlinter.contracts.layers import LayersContract
 
 from archlint.model import Related, Severity, Span
+from archlint.rules.architecture._contracts import Link, Violation, problems
 from archlint.rules.architecture._imports import ImportCollector
 from archlint.rules.architecture._layers import LAYERS
 from archlint.rules.architecture._project import Structure, structure
@@ -137,9 +138,9 @@ class LayerViolation(ProjectRule):
         graph = project.graph(typing_imports=self.project.typing_imports == "report")
         outcome = contract.check(graph, verbose=False)
         found: dict[tuple[str, int], list[_Violation]] = {}
-        for dependency in outcome.metadata.get("invalid_dependencies", ()):
-            for route in dependency["routes"]:
-                for violation in _violations(project, route):
+        for problem in problems("layers", contract, outcome, graph):
+            if isinstance(problem, Violation):
+                for violation in _violations(project, problem):
                     found.setdefault((violation.path, violation.span.line), []).append(violation)
         for violations in found.values():
             self._report(project, violations)
@@ -216,26 +217,21 @@ def _contract_layers(project: Structure) -> list[str]:
     return [" : ".join(sorted(flat[layer])) for layer in reversed(LAYERS) if flat[layer]]
 
 
-def _violations(project: Structure, route: dict[str, Any]) -> Iterable[_Violation]:
-    chain = route["chain"]
-    rest = [link["imported"] for link in chain]
-    for first in [chain[0], *route.get("extra_firsts", ())]:
-        importer = first["importer"]
-        path = project.modules.path_of.get(importer)
-        if path is None:
-            continue
-        names = (importer, first["imported"], *rest[1:])
-        if _detected(project, importer) and (
-            not _inside_container(project, importer, names[1:-1])
-            or any(_lazy(project, link) for link in chain[1:])
-        ):
-            continue
-        related = tuple(_related(project, link) for link in chain[1:])
-        for line in first["line_numbers"]:
-            if line is None:
-                continue
-            yield _Violation(path, _span(project, importer, line), len(chain) == 1, names,
-                             tuple(r for r in related if r is not None))
+def _violations(project: Structure, problem: Violation) -> Iterable[_Violation]:
+    first, rest = problem.links[0], problem.links[1:]
+    path = project.modules.path_of.get(first.importer)
+    if path is None:
+        return
+    names = (first.importer, *(link.imported for link in problem.links))
+    if _detected(project, first.importer) and (
+        not _inside_container(project, first.importer, names[1:-1])
+        or any(_lazy(project, link) for link in rest)
+    ):
+        return
+    related = tuple(r for r in (_related(project, link) for link in rest) if r is not None)
+    for line in first.lines:
+        if line is not None:
+            yield _Violation(path, _span(project, first.importer, line), not rest, names, related)
 
 
 def _detected(project: Structure, module: str) -> bool:
@@ -256,11 +252,11 @@ def _inside_container(project: Structure, importer: str, middle: tuple[str, ...]
     return all(m == container or m.startswith(container + ".") for m in middle)
 
 
-def _lazy(project: Structure, link: dict[str, Any]) -> bool:
+def _lazy(project: Structure, link: Link) -> bool:
     """A hop made only by imports inside functions: code that defers an import on purpose,
     usually to break a cycle, rather than a dependency of its design."""
-    lines = [n for n in link["line_numbers"] if n is not None]
-    facts = [imp.fact for n in lines for imp in project.imports_at(link["importer"], n)]
+    facts = [imp.fact for n in link.lines if n is not None
+             for imp in project.imports_at(link.importer, n)]
     return bool(facts) and all(fact.in_function for fact in facts)
 
 
@@ -270,13 +266,13 @@ def _span(project: Structure, importer: str, line: int) -> Span:
     return Span(line, 0, line, 0)
 
 
-def _related(project: Structure, link: dict[str, Any]) -> Related | None:
-    path = project.modules.path_of.get(link["importer"])
-    lines = [n for n in link["line_numbers"] if n is not None]
+def _related(project: Structure, link: Link) -> Related | None:
+    path = project.modules.path_of.get(link.importer)
+    lines = [n for n in link.lines if n is not None]
     if path is None or not lines:
         return None
     return Related(
-        _span(project, link["importer"], lines[0]),
-        f"{link['importer']} imports {link['imported']}",
+        _span(project, link.importer, lines[0]),
+        f"{link.importer} imports {link.imported}",
         path=path,
     )

@@ -142,3 +142,21 @@ def test_sarif_from_the_cli_is_schema_valid_and_carries_related_locations():
     assert any(r.get("relatedLocations") for r in sql)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
     assert all(u.endswith(".py") and not u.startswith("/") for u in uris)
+
+
+def test_sarif_of_a_layer_chain_links_the_other_files_of_the_chain():
+    import jsonschema
+
+    from _sarif_schema import sarif_schema
+
+    fixture = FIXTURES / "rules" / "ARC102"
+    result = invoke("check", str(fixture), "--format", "sarif", "--no-cache", "--select", "ARC1")
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    [chain] = [r for r in log["runs"][0]["results"] if "through" in r["message"]["text"]]
+    assert chain["level"] == "warning"
+    [related] = chain["relatedLocations"]
+    uri = related["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("src/shop/shared/clock.py") and "[shop.shared.clock imports" in (
+        chain["message"]["text"]
+    )

@@ -11,7 +11,7 @@ import pytest
 from archlint.config import ConfigError, settings_from_table
 from archlint.engine.project import build_model, run_project_rules
 from archlint.engine.worker import analyze_source
-from archlint.rules.architecture._models import ClassCollector, ClassFact, NameRef
+from archlint.rules._classes import ClassCollector, ClassFact, NameRef
 from archlint.rules.architecture.cross_context_import import CrossContextImport
 from archlint.rules.architecture.shared_model_across_contexts import SharedModelAcrossContexts
 from _support import run_rule

@@ -22,6 +22,7 @@ from typing import Union
 
 from archlint.model import Span
 from archlint.rules._ast import blocks, dotted, simple_statements
+from archlint.rules._class_shape import ClassShape, class_shape
 from archlint.rules.architecture._modules import ModuleMap
 from archlint.rules.architecture._project import structure
 from archlint.rules.base import AstCollector, ProjectModel
@@ -49,6 +50,7 @@ class ClassFact:
     attributes: tuple[str, ...]  # names assigned in the class body
     constants: tuple[tuple[str, Literal], ...]  # those assigned a literal: ("__tablename__", "x")
     methods: tuple[str, ...]
+    shape: ClassShape = ClassShape()  # fields, method kinds, frozen-ness (`_class_shape.py`)
 
     @property
     def name(self) -> str:
@@ -94,6 +96,11 @@ class _Imports:
                 f"{module}{sep}{alias.name}" if module else alias.name
             )
 
+    def qualify(self, expr: ast.expr) -> str | None:
+        """The imported dotted name an expression refers to, or None if it is not imported."""
+        ref = self.ref(expr)
+        return ref.name if ref is not None and ref.imported else None
+
     def ref(self, expr: ast.expr) -> NameRef | None:
         if isinstance(expr, ast.Subscript):  # Generic[T], Base[Any]: the class being subscripted
             expr = expr.value
@@ -128,7 +135,7 @@ def _targets(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | None]]:
         yield stmt.target.id, stmt.value
 
 
-def _module_imports(tree: ast.Module) -> _Imports:
+def module_imports(tree: ast.Module) -> _Imports:
     table = _Imports()
     for stmt in simple_statements(tree.body):
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -141,7 +148,7 @@ class ClassCollector(AstCollector):
     triggers = ("class",)
 
     def collect(self) -> list[ClassFact]:
-        names = _module_imports(self.tree)
+        names = module_imports(self.tree)
         facts: list[ClassFact] = []
         self._classes(self.tree.body, (), names, facts)
         return facts
@@ -183,6 +190,7 @@ class ClassCollector(AstCollector):
             constants=tuple(constants),
             methods=tuple(s.name for s in node.body
                           if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))),
+            shape=class_shape(node, names.qualify),
         )
 
     def _name_span(self, node: ast.ClassDef) -> Span:
@@ -204,7 +212,7 @@ class BindingCollector(AstCollector):
     triggers = ("import", "class")
 
     def collect(self) -> list[ModuleBindings]:
-        table = _module_imports(self.tree)
+        table = module_imports(self.tree)
         calls: list[tuple[str, NameRef]] = []
         aliases: list[tuple[str, NameRef]] = []
         all_names: tuple[str, ...] | None = None

@@ -1,0 +1,146 @@
+"""Where code outside a class writes its fields: the evidence that turns "this class has no
+behaviour" into "this is where its behaviour went".
+
+Per file, from CPython's `ast`: every `x.field = ...` (also `+=`, annotated), `setattr(x,
+"field", ...)` with a literal name, and `x.set_field(value)` call, where `x` is a plain name (not
+`self`, whose writes are the class's own business), with what the function knows of `x`'s class:
+a parameter annotation (`order: Order`, `Optional[Order]`, `"Order"`), a local built by a call
+(`order = Order(...)`), or an annotated local. The project phase ties each write to a class.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from archlint.model import Span
+from archlint.rules._ast import dotted
+from archlint.rules._classes import NameRef, module_imports
+from archlint.rules.base import AstCollector
+
+
+@dataclass(frozen=True, slots=True)
+class FieldWrite:
+    function: str  # where the write is: "OrderService.place", "place_order", "<module>"
+    receiver: str  # the name written through: "order"
+    type_ref: NameRef | None  # what the function says `receiver` is, if anything
+    attr: str  # the field written, or the setter called
+    how: str  # "assign" | "setattr" | "call"
+    span: Span
+
+
+class FieldWriteCollector(AstCollector):
+    kind = "field-writes"
+    triggers = ("=", "setattr", ".set")
+
+    def collect(self) -> list[FieldWrite]:
+        self._names = module_imports(self.tree)
+        self._found: list[FieldWrite] = []
+        self._scope(self.tree.body, "<module>", {})
+        return self._found
+
+    def _scope(self, body: list[ast.stmt], where: str, types: dict[str, NameRef | None]) -> None:
+        """One function (or the module, or a class body): its statements, then the functions
+        and classes defined in it, each under its qualified name ("OrderService.place")."""
+        nested: list[ast.stmt] = []
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                nested.append(stmt)
+                continue
+            for node in _walk_statement(stmt, nested):
+                self._visit(node, where, types)
+        for stmt in nested:
+            name = stmt.name if where == "<module>" else f"{where}.{stmt.name}"  # type: ignore[attr-defined]
+            if isinstance(stmt, ast.ClassDef):
+                self._scope(stmt.body, name, {})
+            else:
+                self._scope(stmt.body, name, {**types, **self._parameter_types(stmt)})  # type: ignore[arg-type]
+
+    def _parameter_types(self, func: ast.FunctionDef | ast.AsyncFunctionDef
+                         ) -> dict[str, NameRef | None]:
+        args = func.args
+        found: dict[str, NameRef | None] = {}
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            found[arg.arg] = self._annotation(arg.annotation)
+        return found
+
+    def _annotation(self, annotation: ast.expr | None) -> NameRef | None:
+        if annotation is None:
+            return None
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            parts = [p for p in (annotation.left, annotation.right) if not _is_none(p)]
+            return self._annotation(parts[0]) if len(parts) == 1 else None
+        if isinstance(annotation, ast.Subscript):
+            wrapper = (dotted(annotation.value) or "").rpartition(".")[2]
+            if wrapper == "Optional":
+                return self._annotation(annotation.slice)
+            return None  # list[Order], dict[...]: not the receiver itself
+        return self._names.ref(annotation) if dotted(annotation) else None
+
+    def _visit(self, node: ast.AST, where: str, types: dict[str, NameRef | None]) -> None:
+        if isinstance(node, ast.Assign):
+            if isinstance(node.value, ast.Call) and len(node.targets) == 1 and isinstance(
+                node.targets[0], ast.Name
+            ):
+                callee = dotted(node.value.func) or ""
+                # `Order(...)` builds an Order; `repo.get(...)` says nothing (the name may)
+                built = callee.rpartition(".")[2][:1].isupper()
+                types[node.targets[0].id] = self._names.ref(node.value.func) if built else None
+            elif len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                types.pop(node.targets[0].id, None)
+            for target in node.targets:
+                self._write(target, where, types, "assign", node)
+        elif isinstance(node, ast.AnnAssign):
+            if isinstance(node.target, ast.Name):
+                types[node.target.id] = self._annotation(node.annotation)
+            self._write(node.target, where, types, "assign", node)
+        elif isinstance(node, ast.AugAssign):
+            self._write(node.target, where, types, "assign", node)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "setattr" and len(node.args) >= 2:
+                name = node.args[1]
+                if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                    self._record(node.args[0], name.value, where, types, "setattr", node)
+            elif (isinstance(func, ast.Attribute) and func.attr.startswith("set")
+                  and len(node.args) + len(node.keywords) == 1):
+                self._record(func.value, func.attr, where, types, "call", node)
+
+    def _write(self, target: ast.expr, where: str, types: dict[str, NameRef | None], how: str,
+               node: ast.AST) -> None:
+        if isinstance(target, ast.Attribute):
+            self._record(target.value, target.attr, where, types, how, node)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._write(element, where, types, how, node)
+
+    def _record(self, receiver: ast.expr, attr: str, where: str,
+                types: dict[str, NameRef | None], how: str, node: ast.AST) -> None:
+        if not isinstance(receiver, ast.Name) or receiver.id in ("self", "cls"):
+            return
+        self._found.append(FieldWrite(where, receiver.id, types.get(receiver.id), attr, how,
+                                      self.span_of(node)))  # type: ignore[arg-type]
+
+
+def _walk_statement(stmt: ast.stmt, nested: list[ast.stmt]):
+    """The nodes of one statement in source order, handing functions and classes defined inside
+    it (under `if`, `try`, ...) to `nested` instead of entering them."""
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if node is not stmt and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                  ast.ClassDef, ast.Lambda)):
+            if not isinstance(node, ast.Lambda):
+                nested.append(node)  # type: ignore[arg-type]
+            continue
+        yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _is_none(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is None

@@ -173,3 +173,9 @@ def test_writes_to_fields_it_does_not_have_or_other_classes_are_not_evidence():
     )
     [finding] = arc201(RECORD.format(extra=""), files={"app/application/s.py": service})
     assert "writes" not in finding.message and finding.related == ()
+
+
+@pytest.mark.parametrize("path", ["app/domain/schemas.py", "app/domain/dto/order.py",
+                                  "app/domain/events.py"])
+def test_modules_named_for_data_carriers(path):
+    assert arc201(RECORD.format(extra=""), path=path) == []

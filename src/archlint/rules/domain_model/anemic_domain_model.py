@@ -33,7 +33,9 @@ _NOT_ENTITIES = (
     "enum.", "typing.NamedTuple", "typing.TypedDict", "typing_extensions.TypedDict",
     "typing.Protocol", "typing_extensions.Protocol", "collections.namedtuple",
 )
-_BUILTIN_EXCEPTIONS = ("Exception", "BaseException", "Error", "Warning")
+# Modules named for what they carry: their classes are data by intent, like the suffixes.
+_DATA_MODULES = frozenset({"schemas", "schema", "dto", "dtos", "serializers", "messages",
+                           "events", "commands", "queries"})
 _EVIDENCE_SHOWN = 3
 
 
@@ -117,6 +119,8 @@ class AnemicDomainModel(ProjectRule):
       classes on a library base that may carry behaviour archlint cannot see.
     - Names ending in a suffix of the list, and subclasses of a project class named so
       (`OrderPlaced(DomainEvent)`).
+    - Classes in modules named for data they carry (`schemas`, `dto`, `serializers`,
+      `messages`, `events`, `commands`, `queries`, as a package or module name).
     - Factory `classmethod`s/`staticmethod`s are neutral: neither behaviour nor accessors.
     - Tests and migrations; classes outside the domain layer (unless `all-layers`).
 
@@ -234,6 +238,8 @@ class AnemicDomainModel(ProjectRule):
         writes = self._writes_by_class()
         for (module, _), cls in sorted(self._symbols.classes.items()):
             if "." in cls.fact.qualname or is_scaffolding(module):
+                continue
+            if _DATA_MODULES & set(module.split(".")):
                 continue
             placement = project.placement(module)
             if not self.options.all_layers and (placement is None or placement.layer != "domain"):

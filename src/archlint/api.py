@@ -104,7 +104,9 @@ def check(
     findings = [f for r in results for f in r.findings]
     for r in results:
         notifications.extend(r.notifications)
-    project_findings, project_notes = run_project_rules(project_rules, build_model(results, settings))
+    project_findings, project_notes = run_project_rules(
+        project_rules, build_model(results, settings, _covers_root(paths, settings.root))
+    )
     findings.extend(project_findings)
     notifications.extend(project_notes)
 
@@ -127,6 +129,11 @@ def check(
         unused_suppressions=unused,
         suppressed=outcome.suppressed,
     )
+
+
+def _covers_root(paths: Sequence[Path], root: Path) -> bool:
+    resolved = root.resolve()
+    return any(path.resolve() == resolved for path in paths)
 
 
 _NOT_CACHED = {NotificationKind.INTERNAL_ERROR, NotificationKind.WORKER_CRASH,

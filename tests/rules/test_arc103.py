@@ -406,3 +406,26 @@ def test_config_option_reads_the_named_files_instead(tmp_path):
     ]
     assert notes == ["missing.ini: file not found (ARC103's `config` option names it); its "
                      "contracts were not checked"]
+
+
+def test_a_missing_root_package_is_noted_only_when_the_whole_project_was_scanned(tmp_path):
+    from archlint.api import CheckOptions, check
+    from archlint.config import Settings
+    from archlint.rules.architecture.import_contract_broken import ImportContractBroken
+
+    (tmp_path / ".importlinter").write_text(
+        "[importlinter]\nroot_package = shop\n\n[importlinter:contract:one]\nname = one\n"
+        "type = forbidden\nsource_modules = shop.a\nforbidden_modules = shop.b\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "tool.py").write_text("import os\n", encoding="utf-8")
+    settings = Settings(root=tmp_path)
+    options = CheckOptions(jobs=1, use_cache=False)
+    whole = check([tmp_path], settings, options, rules=[ImportContractBroken])
+    assert [n.message for n in whole.notifications] == [
+        ".importlinter: root package 'shop' is not among the scanned modules; its contracts "
+        "were not checked"
+    ]
+    part = check([tmp_path / "scripts"], settings, options, rules=[ImportContractBroken])
+    assert part.notifications == []

@@ -12,7 +12,8 @@ from archlint.model import Finding, Notification, NotificationKind
 from archlint.rules.base import ProjectModel, ProjectRule
 
 
-def build_model(results: Sequence[FileResult], settings: Settings | None = None) -> ProjectModel:
+def build_model(results: Sequence[FileResult], settings: Settings | None = None,
+                whole_project: bool = True) -> ProjectModel:
     settings = settings or Settings()
     model = ProjectModel(
         paths=[r.path for r in results],
@@ -21,6 +22,7 @@ def build_model(results: Sequence[FileResult], settings: Settings | None = None)
         contexts=settings.contexts,
         source_roots=settings.source_roots,
         typing_imports=settings.typing_imports,
+        whole_project=whole_project,
     )
     for result in results:
         for kind, facts in result.facts.items():

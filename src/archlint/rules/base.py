@@ -235,6 +235,7 @@ class ProjectModel:
     contexts: Mapping[str, str] = field(default_factory=dict)
     source_roots: tuple[str, ...] = ()
     typing_imports: str = "ignore"
+    whole_project: bool = True  # the scan covered the project root, not some files or folders
     _derived: dict[str, Any] = field(default_factory=dict)
 
     def of(self, kind: str) -> list[tuple[str, Any]]:

@@ -59,6 +59,28 @@ CORPUS: list[tuple[str, str, str | None]] = [
     ("open-webui", "0.12.4", "02e9caba96234db3fa17a92e56163b3f7f2b8ca8227fa886b85c178d696483f6"),
     # A FastAPI backend built in layers (fief/services over fief/repositories): ARC1xx triage.
     ("fief-server", "0.27.0", "e5361f33b37e31d928eae3f744b2dceddea72627c077ff3b2275faa55ec2e032"),
+    # Packages with a `domain` folder of real domain classes: ARC201 (anemic-domain-model)
+    # precision. Frozen dataclasses, Protocol ports, enums and rule objects (43 domain modules):
+    (
+        "snowfort-audit",
+        "1.1.0",
+        "1d7eec8211a0bd27c17a737f23e7fa66491bdb6daa9535287439d2db1ac0d8e3",
+    ),
+    # Pydantic value objects declared `class X(BaseModel, frozen=True)` (9 domain modules).
+    ("dccd", "3.8.1", "1cc34d44971bf71fef327fe0d4352f911412e7b5e3d26ac632d11f9cb5667b2b"),
+    # A FastAPI ERP backend (top-level package `src`): rich pydantic aggregates with state
+    # transitions, value objects frozen through `model_config = {"frozen": True}` (10 modules).
+    (
+        "backend-systems",
+        "1.0.0",
+        "05704aef1392e72872563883dbde0e395f25b237c7cec4c213bdaf4e98b8fa8a",
+    ),
+    # Mutable result dataclasses and enums in peakpicker/domain (3 modules, 23 classes).
+    (
+        "hplc-peakpicker",
+        "2.0.1",
+        "80a27bef3644d3a80215aebb0d9d8c036b19a770200ed0ebc1e21bd0e3526098",
+    ),
 ]
 
 BENCH_DIR = Path(__file__).resolve().parent

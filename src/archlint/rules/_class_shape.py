@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archlint.rules._ast import dotted
 
@@ -42,6 +42,7 @@ class Member:
     kind: str  # see the module docstring
     field: str = ""  # what a getter reads or a setter writes
     line: int = 0
+    returns: str = ""  # the return annotation's class, as written: "Order" for `-> Order | None`
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +71,44 @@ def class_shape(node: ast.ClassDef, qualify: Callable[[ast.expr], str | None]) -
                     if isinstance(target, ast.Name):
                         _add(fields, target.id)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            member = _member(stmt, node.name, qualify)
+            member = replace(_member(stmt, node.name, qualify), returns=_returned(stmt.returns))
             members.append(member)
             if stmt.name in ("__init__", "__post_init__"):
                 for name in _self_assignments(stmt):
                     _add(fields, name)
-            hashable |= stmt.name == "__hash__"
+            hashable |= stmt.name == "__hash__" and _hashes_values(stmt)
     return ClassShape(
         fields=tuple(fields),
         members=tuple(members),
         frozen=_is_frozen(node, qualify),
         hashable=hashable or _decorator_flag(node, "unsafe_hash"),
     )
+
+
+def _returned(annotation: ast.expr | None) -> str:
+    """The one class an annotation names: `Order`, `Optional[Order]`, `Order | None`, `"Order"`
+    ("" for anything else: `list[Order]` is not an Order)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return ""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        parts = [p for p in (annotation.left, annotation.right)
+                 if not (isinstance(p, ast.Constant) and p.value is None)]
+        return _returned(parts[0]) if len(parts) == 1 else ""
+    if isinstance(annotation, ast.Subscript):
+        wrapper = (dotted(annotation.value) or "").rpartition(".")[2]
+        return _returned(annotation.slice) if wrapper == "Optional" else ""
+    return dotted(annotation) or "" if annotation is not None else ""
+
+
+def _hashes_values(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A `__hash__` over the object's values (value semantics), not over one identifier (an
+    entity's identity: `hash(self.id)`)."""
+    read = {node.attr for node in ast.walk(func) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "self"}
+    return len(read) != 1
 
 
 def _add(names: list[str], name: str) -> None:
@@ -266,19 +293,32 @@ def _stores_argument(stmt: ast.stmt, func: ast.FunctionDef | ast.AsyncFunctionDe
 
 
 def _is_plain_value(value: ast.expr | None, params: set[str]) -> bool:
+    """What an `__init__` stores without deriving anything: an argument (or a part of one), a
+    constant, an empty container, a default built from constants (`Decimal("0.00")`,
+    `uuid4()`), or `arg or default` / `arg if arg is not None else default`."""
     if value is None or isinstance(value, ast.Constant):
         return True
-    if isinstance(value, ast.Name):
-        return value.id in params or value.id in ("None", "True", "False")
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return dotted(value) is not None
     if isinstance(value, (ast.List, ast.Set, ast.Tuple)):
         return not value.elts
     if isinstance(value, ast.Dict):
         return not value.keys
     if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):  # items or []
         return all(_is_plain_value(v, params) for v in value.values)
-    if isinstance(value, ast.Call) and not value.args and not value.keywords:
-        return dotted(value.func) in ("list", "dict", "set", "tuple")
+    if isinstance(value, ast.IfExp) and _is_none_test(value.test):
+        return _is_plain_value(value.body, params) and _is_plain_value(value.orelse, params)
+    if isinstance(value, ast.Call) and dotted(value.func) is not None:
+        arguments = [*value.args, *(k.value for k in value.keywords)]
+        return all(isinstance(a, ast.Constant) or dotted(a) is not None and not (
+            isinstance(a, ast.Name) and a.id in params) for a in arguments)
     return False
+
+
+def _is_none_test(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Compare) and len(test.comparators) == 1
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None)
 
 
 def _builds(body: list[ast.stmt], class_name: str) -> bool:

@@ -27,6 +27,12 @@ class FieldWrite:
     attr: str  # the field written, or the setter called
     how: str  # "assign" | "setattr" | "call"
     span: Span
+    # `receiver` came from a method of a typed name: `order = orders.get(id)` with `orders:
+    # OrderRepository` gives (OrderRepository, "get"); the method's return annotation tells.
+    returned_by: tuple[NameRef, str] | None = None
+
+
+_Known = NameRef | tuple[NameRef, str] | None  # a class, a method's result, or nothing
 
 
 class FieldWriteCollector(AstCollector):
@@ -39,7 +45,7 @@ class FieldWriteCollector(AstCollector):
         self._scope(self.tree.body, "<module>", {})
         return self._found
 
-    def _scope(self, body: list[ast.stmt], where: str, types: dict[str, NameRef | None]) -> None:
+    def _scope(self, body: list[ast.stmt], where: str, types: dict[str, _Known]) -> None:
         """One function (or the module, or a class body): its statements, then the functions
         and classes defined in it, each under its qualified name ("OrderService.place")."""
         nested: list[ast.stmt] = []
@@ -57,9 +63,9 @@ class FieldWriteCollector(AstCollector):
                 self._scope(stmt.body, name, {**types, **self._parameter_types(stmt)})  # type: ignore[arg-type]
 
     def _parameter_types(self, func: ast.FunctionDef | ast.AsyncFunctionDef
-                         ) -> dict[str, NameRef | None]:
+                         ) -> dict[str, _Known]:
         args = func.args
-        found: dict[str, NameRef | None] = {}
+        found: dict[str, _Known] = {}
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
             found[arg.arg] = self._annotation(arg.annotation)
         return found
@@ -82,15 +88,21 @@ class FieldWriteCollector(AstCollector):
             return None  # list[Order], dict[...]: not the receiver itself
         return self._names.ref(annotation) if dotted(annotation) else None
 
-    def _visit(self, node: ast.AST, where: str, types: dict[str, NameRef | None]) -> None:
+    def _visit(self, node: ast.AST, where: str, types: dict[str, _Known]) -> None:
         if isinstance(node, ast.Assign):
             if isinstance(node.value, ast.Call) and len(node.targets) == 1 and isinstance(
                 node.targets[0], ast.Name
             ):
-                callee = dotted(node.value.func) or ""
-                # `Order(...)` builds an Order; `repo.get(...)` says nothing (the name may)
-                built = callee.rpartition(".")[2][:1].isupper()
-                types[node.targets[0].id] = self._names.ref(node.value.func) if built else None
+                func = node.value.func
+                callee = dotted(func) or ""
+                target = node.targets[0].id
+                if callee.rpartition(".")[2][:1].isupper():  # `Order(...)` builds an Order
+                    types[target] = self._names.ref(func)
+                elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                      and isinstance(types.get(func.value.id), NameRef)):
+                    types[target] = (types[func.value.id], func.attr)  # orders.get(...)
+                else:
+                    types[target] = None  # the receiver's name may still tell
             elif len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 types.pop(node.targets[0].id, None)
             for target in node.targets:
@@ -111,7 +123,7 @@ class FieldWriteCollector(AstCollector):
                   and len(node.args) + len(node.keywords) == 1):
                 self._record(func.value, func.attr, where, types, "call", node)
 
-    def _write(self, target: ast.expr, where: str, types: dict[str, NameRef | None], how: str,
+    def _write(self, target: ast.expr, where: str, types: dict[str, _Known], how: str,
                node: ast.AST) -> None:
         if isinstance(target, ast.Attribute):
             self._record(target.value, target.attr, where, types, how, node)
@@ -120,11 +132,14 @@ class FieldWriteCollector(AstCollector):
                 self._write(element, where, types, how, node)
 
     def _record(self, receiver: ast.expr, attr: str, where: str,
-                types: dict[str, NameRef | None], how: str, node: ast.AST) -> None:
+                types: dict[str, _Known], how: str, node: ast.AST) -> None:
         if not isinstance(receiver, ast.Name) or receiver.id in ("self", "cls"):
             return
-        self._found.append(FieldWrite(where, receiver.id, types.get(receiver.id), attr, how,
-                                      self.span_of(node)))  # type: ignore[arg-type]
+        known = types.get(receiver.id)
+        self._found.append(FieldWrite(
+            where, receiver.id, known if isinstance(known, NameRef) else None, attr, how,
+            self.span_of(node), known if isinstance(known, tuple) else None,  # type: ignore[arg-type]
+        ))
 
 
 def _walk_statement(stmt: ast.stmt, nested: list[ast.stmt]):

@@ -235,6 +235,7 @@ class AnemicDomainModel(ProjectRule):
         project = structure(self.project)
         self._symbols = symbols(self.project)
         self._orm = orm_models(self.project)
+        self._visible: dict[str, list[DefinedClass]] = {}
         writes = self._writes_by_class()
         for (module, _), cls in sorted(self._symbols.classes.items()):
             if "." in cls.fact.qualname or is_scaffolding(module):
@@ -299,15 +300,20 @@ class AnemicDomainModel(ProjectRule):
 
     # -- where its behaviour went -------------------------------------------------------------------
     def _writes_by_class(self) -> dict[str, list[tuple[str, FieldWrite]]]:
-        """Writes outside tests, tied to the class their receiver is: by the function's own
-        type information, else by a receiver named after a class the module imports (`order`
-        for `Order`)."""
+        """Writes outside tests and the infrastructure layer, tied to the class their receiver
+        is: by the function's own type information (an annotation, a constructor call, a typed
+        repository's return annotation), else by a receiver named after a class the module can
+        name (`order` for `Order`)."""
         found: dict[str, list[tuple[str, FieldWrite]]] = {}
         modules = self._symbols.modules
+        project = structure(self.project)
         for path, write in self.project.of(FieldWriteCollector.kind):
             module = modules.module_of.get(path)
             if module is None or is_scaffolding(module):
                 continue
+            placement = project.placement(module)
+            if placement is not None and placement.layer == "infrastructure":
+                continue  # a repository filling an object from its row is mapping, not logic
             cls = self._receiver_class(module, write)
             if cls is None or write.function.split(".")[0] == cls.fact.name:
                 continue
@@ -321,17 +327,42 @@ class AnemicDomainModel(ProjectRule):
 
     def _receiver_class(self, module: str, write: FieldWrite) -> DefinedClass | None:
         if write.type_ref is not None:
-            symbol = self._symbols.of_ref(write.type_ref, module)
-            return symbol.cls if symbol is not None and symbol.kind == "class" else None
-        bindings = self._symbols.bindings.get(module)
-        local_names = [local for local, _ in bindings.imports] if bindings is not None else []
-        local_names += [qualname for (m, qualname) in self._symbols.classes if m == module]
-        for local in local_names:
-            if _names_the_class(write.receiver, local.rpartition(".")[2]):
-                symbol = self._symbols.of_ref(NameRef(local, False), module)
-                if symbol is not None and symbol.kind == "class" and not symbol.rest:
-                    return symbol.cls
+            return self._class_of(write.type_ref, module)
+        if write.returned_by is not None:  # order = orders.get(...): what does get return?
+            owner = self._class_of(write.returned_by[0], module)
+            for ancestor in self._lineage(owner) if owner is not None else ():
+                member = ancestor and next((m for m in ancestor.fact.shape.members
+                                            if m.name == write.returned_by[1]), None)
+                if member is not None and member.returns:
+                    return self._class_of(NameRef(member.returns, False), ancestor.module)
+        for cls in self._visible_classes(module):
+            if _names_the_class(write.receiver, cls.fact.name):
+                return cls
         return None
+
+    def _class_of(self, ref: NameRef, module: str) -> DefinedClass | None:
+        symbol = self._symbols.of_ref(ref, module)
+        return symbol.cls if symbol is not None and symbol.kind == "class" and not symbol.rest \
+            else None
+
+    def _visible_classes(self, module: str) -> list[DefinedClass]:
+        """The project classes a module can name: its own, those it imports, and those of the
+        project modules it imports (`from app.domain import orders` shows `orders.Order`)."""
+        if module in self._visible:
+            return self._visible[module]
+        found = [c for (m, q), c in self._symbols.classes.items() if m == module and "." not in q]
+        bindings = self._symbols.bindings.get(module)
+        for local, _ in bindings.imports if bindings is not None else ():
+            symbol = self._symbols.of_ref(NameRef(local, False), module)
+            if symbol is None or symbol.rest:
+                continue
+            if symbol.kind == "class":
+                found.append(symbol.cls)  # type: ignore[arg-type]
+            elif symbol.kind == "module":
+                found += [c for (m, q), c in self._symbols.classes.items()
+                          if m == symbol.name and "." not in q]
+        self._visible[module] = found
+        return found
 
     # -- the finding ----------------------------------------------------------------------------
     def _report(self, cls: DefinedClass, verdict: _Verdict,

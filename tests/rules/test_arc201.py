@@ -18,8 +18,14 @@ class Order:
     id: int
     status: str
     total: int
+
+    def set_status(self, status):
+        self.status = status
 {extra}
 """
+WRITER = {"app/application/checkout.py": (
+    "from app.domain.model import Order\n\ndef place(order: Order):\n    order.total = 3\n"
+)}
 
 
 def arc201(source: str, options=None, path=DOMAIN, files=None, project=None):
@@ -32,11 +38,19 @@ def flagged(extra: str = "", **kwargs) -> bool:
     return bool(arc201(RECORD.format(extra=extra), **kwargs))
 
 
-def test_a_plain_record_is_flagged_on_its_class_line_as_a_warning():
+def test_a_record_with_setters_is_flagged_on_its_class_line_as_a_warning():
     [finding] = arc201(RECORD.format(extra=""))
     assert (finding.span.line, finding.span.column) == (5, 6)
     assert finding.severity is Severity.WARNING
-    assert "it has no methods of its own" in finding.message
+    assert "its methods only read, store or convert them (set_status)" in finding.message
+
+
+def test_a_record_nothing_changes_after_construction_is_a_value_in_effect():
+    plain = RECORD.format(extra="").replace(
+        "    def set_status(self, status):\n        self.status = status\n", "")
+    assert arc201(plain) == []
+    [finding] = arc201(plain, files=WRITER)
+    assert "it has no methods of its own; place writes Order.total" in finding.message
 
 
 @pytest.mark.parametrize(
@@ -120,7 +134,8 @@ def test_behaviour_inherited_from_a_project_base_counts_and_so_do_its_fields():
               "    total: int\n")
     assert arc201(source, files={"app/domain/base.py": base_with_behaviour}) == []
     plain_base = "class Entity:\n    id: int\n"
-    [finding] = arc201(source, files={"app/domain/base.py": plain_base})
+    [finding] = arc201(source + "\n    def set_total(self, total):\n        self.total = total\n",
+                       files={"app/domain/base.py": plain_base})
     assert "holds 3 fields (status, total, id)" in finding.message
 
 
@@ -154,6 +169,7 @@ def test_evidence_names_the_writers_and_links_them():
     tests = "from app.domain.model import Order\n\ndef test_x(order: Order):\n    order.total = 1\n"
     [finding] = arc201(RECORD.format(extra=""), files={
         "app/application/checkout.py": service, "tests/test_checkout.py": tests})
+    assert finding.related[0].message == "Checkout.place writes Order.status"
     assert "Checkout.place writes Order.status, Order.total; cancel writes Order.status" in (
         finding.message
     )
@@ -162,6 +178,24 @@ def test_evidence_names_the_writers_and_links_them():
         ("app/application/checkout.py", 10),
     ]
     assert "move the rules in Checkout.place into methods of Order" in finding.help
+
+
+def test_objects_from_a_typed_repository_or_unit_of_work_are_known():
+    files = {
+        "app/domain/ports.py": (
+            "from typing import Protocol\nfrom app.domain.model import Order\n\n"
+            "class OrderRepository(Protocol):\n    def get(self, id: int) -> Order | None: ...\n\n"
+            "class UnitOfWork(Protocol):\n    orders: OrderRepository\n"
+        ),
+        "app/api/routes.py": (
+            "from typing import Annotated\nfrom fastapi import Depends\n"
+            "from app.domain.ports import UnitOfWork\n\n"
+            "UoW = Annotated[UnitOfWork, Depends(lambda: None)]\n\n"
+            "def close(id: int, uow: UoW):\n    o = uow.orders.get(id)\n    o.status = 'closed'\n"
+        ),
+    }
+    [finding] = arc201(RECORD.format(extra=""), files=files)
+    assert "close writes Order.status" in finding.message
 
 
 def test_writes_to_fields_it_does_not_have_or_other_classes_are_not_evidence():

@@ -51,6 +51,12 @@ class ClassShape:
     members: tuple[Member, ...] = ()
     frozen: bool = False  # frozen dataclass/attrs class, frozen pydantic model
     hashable: bool = False  # value semantics: unsafe_hash=True, or a __hash__ of its own
+    # the class of a field when the code says it: `orders: OrderRepository`, `self.orders =
+    # SqlOrderRepository(session)`, `self.orders = orders` with `orders: OrderRepository`
+    field_types: tuple[tuple[str, str], ...] = ()
+
+    def field_type(self, name: str) -> str:
+        return dict(self.field_types).get(name, "")
 
     def kinds(self) -> set[str]:
         return {m.kind for m in self.members}
@@ -60,34 +66,39 @@ def class_shape(node: ast.ClassDef, qualify: Callable[[ast.expr], str | None]) -
     """`qualify` names an expression through the file's imports ("dataclasses.dataclass")."""
     fields: list[str] = []
     members: list[Member] = []
+    types: dict[str, str] = {}
     hashable = False
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             if not _is_classvar(stmt.annotation) and stmt.target.id not in _CLASS_LEVEL_NON_FIELDS:
                 _add(fields, stmt.target.id)
+                types.setdefault(stmt.target.id, returned(stmt.annotation))
         elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
             if (qualify(stmt.value.func) or dotted(stmt.value.func)) in _FIELD_CALLS:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
                         _add(fields, target.id)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            member = replace(_member(stmt, node.name, qualify), returns=_returned(stmt.returns))
+            member = replace(_member(stmt, node.name, qualify), returns=returned(stmt.returns))
             members.append(member)
             if stmt.name in ("__init__", "__post_init__"):
                 for name in _self_assignments(stmt):
                     _add(fields, name)
+                for name, type_name in _self_types(stmt):
+                    types.setdefault(name, type_name)
             hashable |= stmt.name == "__hash__" and _hashes_values(stmt)
     return ClassShape(
         fields=tuple(fields),
         members=tuple(members),
         frozen=_is_frozen(node, qualify),
         hashable=hashable or _decorator_flag(node, "unsafe_hash"),
+        field_types=tuple((name, t) for name, t in types.items() if t),
     )
 
 
-def _returned(annotation: ast.expr | None) -> str:
-    """The one class an annotation names: `Order`, `Optional[Order]`, `Order | None`, `"Order"`
-    ("" for anything else: `list[Order]` is not an Order)."""
+def returned(annotation: ast.expr | None) -> str:
+    """The one class an annotation names: `Order`, `Optional[Order]`, `Order | None`, `"Order"`,
+    `Annotated[Order, ...]` ("" for anything else: `list[Order]` is not an Order)."""
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
         try:
             annotation = ast.parse(annotation.value, mode="eval").body
@@ -96,10 +107,12 @@ def _returned(annotation: ast.expr | None) -> str:
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
         parts = [p for p in (annotation.left, annotation.right)
                  if not (isinstance(p, ast.Constant) and p.value is None)]
-        return _returned(parts[0]) if len(parts) == 1 else ""
+        return returned(parts[0]) if len(parts) == 1 else ""
     if isinstance(annotation, ast.Subscript):
         wrapper = (dotted(annotation.value) or "").rpartition(".")[2]
-        return _returned(annotation.slice) if wrapper == "Optional" else ""
+        if wrapper == "Annotated" and isinstance(annotation.slice, ast.Tuple):
+            return returned(annotation.slice.elts[0])  # Annotated[Session, Depends(...)]
+        return returned(annotation.slice) if wrapper == "Optional" else ""
     return dotted(annotation) or "" if annotation is not None else ""
 
 
@@ -133,6 +146,25 @@ def _self_assignments(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]
             continue
         found += [name for name in map(_self_attr, targets) if name is not None]
     return found
+
+
+def _self_types(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, str]]:
+    """What an `__init__` says its fields are: `self.x: T = ...`, `self.x = T(...)` (a class,
+    by its capitalised name), `self.x = param` with `param: T`."""
+    params = {a.arg: returned(a.annotation) for a in (*func.args.posonlyargs, *func.args.args,
+                                                        *func.args.kwonlyargs)}
+    found = []
+    for node in ast.walk(func):
+        if isinstance(node, ast.AnnAssign) and _self_attr(node.target):
+            found.append((_self_attr(node.target), returned(node.annotation)))
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and _self_attr(node.targets[0]):
+            value = node.value
+            if isinstance(value, ast.Call) and (dotted(value.func) or "").rpartition(".")[2][:1] \
+                    .isupper():
+                found.append((_self_attr(node.targets[0]), dotted(value.func)))
+            elif isinstance(value, ast.Name) and params.get(value.id):
+                found.append((_self_attr(node.targets[0]), params[value.id]))
+    return [(name, t) for name, t in found if name and t]  # type: ignore[misc]
 
 
 def _self_attr(expr: ast.expr) -> str | None:

@@ -101,17 +101,19 @@ class _Imports:
         ref = self.ref(expr)
         return ref.name if ref is not None and ref.imported else None
 
-    def ref(self, expr: ast.expr) -> NameRef | None:
-        if isinstance(expr, ast.Subscript):  # Generic[T], Base[Any]: the class being subscripted
-            expr = expr.value
-        written = dotted(expr)
-        if written is None:
-            return None
+    def ref_name(self, written: str) -> NameRef:
+        """A dotted name as written in the file, qualified through its imports."""
         head, _, rest = written.partition(".")
         target = self.aliases.get(head)
         if target is None:
             return NameRef(written, False)
         return NameRef(f"{target}.{rest}" if rest else target, True)
+
+    def ref(self, expr: ast.expr) -> NameRef | None:
+        if isinstance(expr, ast.Subscript):  # Generic[T], Base[Any]: the class being subscripted
+            expr = expr.value
+        written = dotted(expr)
+        return self.ref_name(written) if written is not None else None
 
 
 

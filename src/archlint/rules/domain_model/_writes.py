@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from archlint.model import Span
 from archlint.rules._ast import dotted
+from archlint.rules._class_shape import returned
 from archlint.rules._classes import NameRef, module_imports
 from archlint.rules.base import AstCollector
 
@@ -27,12 +28,13 @@ class FieldWrite:
     attr: str  # the field written, or the setter called
     how: str  # "assign" | "setattr" | "call"
     span: Span
-    # `receiver` came from a method of a typed name: `order = orders.get(id)` with `orders:
-    # OrderRepository` gives (OrderRepository, "get"); the method's return annotation tells.
-    returned_by: tuple[NameRef, str] | None = None
+    # `receiver` came from a method reached from a typed name: `order = uow.orders.get(id)`
+    # with `uow: UnitOfWork` gives (UnitOfWork, ("orders", "get")): the field types and the
+    # method's return annotation tell.
+    returned_by: tuple[NameRef, tuple[str, ...]] | None = None
 
 
-_Known = NameRef | tuple[NameRef, str] | None  # a class, a method's result, or nothing
+_Known = NameRef | tuple[NameRef, tuple[str, ...]] | None  # a class, a method's result, or nothing
 
 
 class FieldWriteCollector(AstCollector):
@@ -41,6 +43,13 @@ class FieldWriteCollector(AstCollector):
 
     def collect(self) -> list[FieldWrite]:
         self._names = module_imports(self.tree)
+        self._type_aliases = {
+            stmt.targets[0].id: returned(stmt.value)
+            for stmt in self.tree.body
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Subscript)
+            and returned(stmt.value)
+        }
         self._found: list[FieldWrite] = []
         self._scope(self.tree.body, "<module>", {})
         return self._found
@@ -71,22 +80,9 @@ class FieldWriteCollector(AstCollector):
         return found
 
     def _annotation(self, annotation: ast.expr | None) -> NameRef | None:
-        if annotation is None:
-            return None
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-            try:
-                annotation = ast.parse(annotation.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-            parts = [p for p in (annotation.left, annotation.right) if not _is_none(p)]
-            return self._annotation(parts[0]) if len(parts) == 1 else None
-        if isinstance(annotation, ast.Subscript):
-            wrapper = (dotted(annotation.value) or "").rpartition(".")[2]
-            if wrapper == "Optional":
-                return self._annotation(annotation.slice)
-            return None  # list[Order], dict[...]: not the receiver itself
-        return self._names.ref(annotation) if dotted(annotation) else None
+        name = returned(annotation)
+        name = self._type_aliases.get(name, name)  # UoW = Annotated[UnitOfWork, Depends(...)]
+        return self._names.ref_name(name) if name else None
 
     def _visit(self, node: ast.AST, where: str, types: dict[str, _Known]) -> None:
         if isinstance(node, ast.Assign):
@@ -98,9 +94,9 @@ class FieldWriteCollector(AstCollector):
                 target = node.targets[0].id
                 if callee.rpartition(".")[2][:1].isupper():  # `Order(...)` builds an Order
                     types[target] = self._names.ref(func)
-                elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-                      and isinstance(types.get(func.value.id), NameRef)):
-                    types[target] = (types[func.value.id], func.attr)  # orders.get(...)
+                elif "." in callee and isinstance(types.get(callee.split(".")[0]), NameRef):
+                    root, *path = callee.split(".")  # orders.get(...), uow.orders.get(...)
+                    types[target] = (types[root], tuple(path))
                 else:
                     types[target] = None  # the receiver's name may still tell
             elif len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):

@@ -52,6 +52,11 @@ class _Verdict:
     fields: tuple[str, ...]
     accessors: tuple[Member, ...]
 
+    @property
+    def mutable(self) -> bool:
+        """It offers setters: changed from outside by design."""
+        return any(m.kind == "setter" for m in self.accessors)
+
 
 class AnemicDomainModel(ProjectRule):
     """## What it does
@@ -204,6 +209,9 @@ class AnemicDomainModel(ProjectRule):
 
                 def get_status(self) -> str:
                     return self.status
+
+                def set_status(self, status: str) -> None:
+                    self.status = status
             """,
             line=5,
             path="app/domain/order.py",
@@ -246,8 +254,11 @@ class AnemicDomainModel(ProjectRule):
             if not self.options.all_layers and (placement is None or placement.layer != "domain"):
                 continue
             verdict = self._judge(cls)
-            if verdict is not None:
-                self._report(cls, verdict, writes.get(cls.key, []))
+            evidence = writes.get(cls.key, [])
+            # Nothing changes it after construction (no setter, no write found elsewhere): a
+            # record that is a value in effect, even if nobody declared it frozen.
+            if verdict is not None and (evidence or verdict.mutable):
+                self._report(cls, verdict, evidence)
 
     # -- is it anemic? ----------------------------------------------------------------------------
     def _judge(self, cls: DefinedClass) -> _Verdict | None:
@@ -328,17 +339,30 @@ class AnemicDomainModel(ProjectRule):
     def _receiver_class(self, module: str, write: FieldWrite) -> DefinedClass | None:
         if write.type_ref is not None:
             return self._class_of(write.type_ref, module)
-        if write.returned_by is not None:  # order = orders.get(...): what does get return?
-            owner = self._class_of(write.returned_by[0], module)
-            for ancestor in self._lineage(owner) if owner is not None else ():
-                member = ancestor and next((m for m in ancestor.fact.shape.members
-                                            if m.name == write.returned_by[1]), None)
-                if member is not None and member.returns:
-                    return self._class_of(NameRef(member.returns, False), ancestor.module)
+        if write.returned_by is not None:  # order = uow.orders.get(...): follow the types
+            root, path = write.returned_by
+            return self._follow(self._class_of(root, module), path)
         for cls in self._visible_classes(module):
             if _names_the_class(write.receiver, cls.fact.name):
                 return cls
         return None
+
+    def _follow(self, cls: DefinedClass | None, path: tuple[str, ...]) -> DefinedClass | None:
+        """The class a chain of fields ending in a method call returns, as annotated."""
+        for index, name in enumerate(path):
+            last = index == len(path) - 1
+            found = None
+            for ancestor in self._lineage(cls) if cls is not None else ():
+                if ancestor is None:
+                    continue
+                shape = ancestor.fact.shape
+                written = (next((m.returns for m in shape.members if m.name == name), "")
+                           if last else shape.field_type(name))
+                if written:
+                    found = self._class_of(NameRef(written, False), ancestor.module)
+                    break
+            cls = found
+        return cls
 
     def _class_of(self, ref: NameRef, module: str) -> DefinedClass | None:
         symbol = self._symbols.of_ref(ref, module)

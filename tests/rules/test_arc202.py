@@ -177,11 +177,18 @@ def test_help_says_when_init_does_not_set_the_field():
             def x(self):
                 del self._x
         """,
-        # an imported base is not looked into (documented)
+        # bases in the file that declare nothing of the pair, and member-less bases
         """
-        from lib import Base
+        from abc import ABC
+        from typing import Generic, TypeVar
 
-        class A(Base):
+        T = TypeVar("T")
+
+        class Root(ABC):
+            def describe(self):
+                return "root"
+
+        class A(Root, Generic[T], metaclass=Meta):
             def get_x(self):
                 return self._x
 
@@ -534,6 +541,58 @@ QUIET = {
 
             def set_x(self, x):
                 self._x = x
+        """,
+    "imported base: it may declare or reflect on the accessors": """
+        from mlflow.entities._mlflow_object import _MlflowObject
+
+        class Run(_MlflowObject):
+            @property
+            def status(self):
+                return self._status
+
+            @status.setter
+            def status(self, value):
+                self._status = value
+        """,
+    "in-file base with an imported base": """
+        from lib import Entity
+
+        class Base(Entity):
+            pass
+
+        class A(Base):
+            def get_x(self):
+                return self._x
+
+            def set_x(self, x):
+                self._x = x
+        """,
+    "class serialises its own __dict__": """
+        class Model:
+            def __init__(self, metadata=None):
+                self._metadata = metadata
+
+            @property
+            def metadata(self):
+                return self._metadata
+
+            @metadata.setter
+            def metadata(self, value):
+                self._metadata = value
+
+            def to_dict(self):
+                return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        """,
+    "class serialises vars(self)": """
+        class Model:
+            def get_x(self):
+                return self._x
+
+            def set_x(self, x):
+                self._x = x
+
+            def dump(self):
+                return dict(vars(self))
         """,
     "camelCase": """
         class A:

@@ -99,10 +99,14 @@ class TrivialAccessors(Rule):
       `Property(int, get_x, set_x)`): they are hooks something else calls.
     - Mixed pairs (`@property x` with a `set_x()` method, or `get_x()` with a setter property):
       reads that look like attributes and writes that look like actions are a deliberate API.
-    - Protocol classes; accessors that override a member of a base class defined in the same
-      file, or that a subclass in the same file overrides (an interface or an extension point).
-      Bases imported from elsewhere are not looked into: a trivial pair that implements an
-      abstract property of a library's ABC is still reported (suppress it there).
+    - Classes with a base this file does not define (other than `object`, `ABC`, `Generic`,
+      `Exception`): the base may declare the accessors abstract, define a read-only `x` a plain
+      attribute would collide with, or reflect on the properties (mlflow's entities list their
+      properties to serialise themselves). Protocol classes. Accessors that override a member
+      of a base class defined in the same file, or that a subclass in the same file overrides
+      (an interface or an extension point).
+    - Classes that read their own `self.__dict__` or `vars(self)`: serialisation that filters
+      on the leading underscore, where the private name is what keeps the field out.
     - A field declared in the body of a decorated class or a class with bases (dataclass, attrs,
       pydantic `PrivateAttr`, ORM columns): turning it public changes the schema, not just the
       spelling.
@@ -295,8 +299,9 @@ class TrivialAccessors(Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if _is_protocol(node):
             return
-        pairs = trivial_pairs(node, self.ctx.code_of(node))
-        if not pairs:
+        code = self.ctx.code_of(node)
+        pairs = trivial_pairs(node, code)
+        if not pairs or self._unseen_base(node) or _reads_own_dict(code):
             return
         for pair in pairs:
             if self._shared_with_hierarchy(node, pair) or self._schema_field(node, pair):
@@ -311,6 +316,30 @@ class TrivialAccessors(Rule):
         self._report(cls, pair)
 
     # -- what the class's surroundings say ------------------------------------------------------
+    def _unseen_base(self, cls: cst.ClassDef) -> bool:
+        """A base class not defined in this file (transitively), other than those that declare
+        no members (`object`, `ABC`, `Generic[T]`, exceptions): what it does with the accessors
+        cannot be seen. It may declare them abstract, or reflect on them (mlflow's entities
+        list their properties to serialise themselves), or define a read-only `x` that a plain
+        attribute would collide with."""
+        todo, seen = [cls], set()
+        while todo:
+            current = todo.pop()
+            for base in current.bases:
+                if base.star:
+                    return True  # `class A(*bases)`
+                name = _base_name(base.value)
+                if name in _MEMBERLESS_BASES:
+                    continue
+                found = self._index().get(name or "", [])
+                if not found:
+                    return True
+                for candidate in found:
+                    if id(candidate) not in seen:
+                        seen.add(id(candidate))
+                        todo.append(candidate)
+        return False
+
     def _shared_with_hierarchy(self, cls: cst.ClassDef, pair: AccessorPair) -> bool:
         """The accessors override a member of a base class in this file, or a subclass in this
         file overrides them: an interface or an extension point, not boilerplate."""
@@ -447,6 +476,17 @@ class TrivialAccessors(Rule):
         if end < len(lines):
             return Edit(Span(start, 0, end + 1, 0), "")
         return Edit(Span(start, 0, end, len(lines[end - 1])), "")
+
+
+# Bases that declare no members an accessor could implement or collide with.
+_MEMBERLESS_BASES = frozenset({"object", "ABC", "Generic", "Exception", "BaseException"})
+
+
+def _reads_own_dict(class_code: str) -> bool:
+    """`self.__dict__` or `vars(self)` in the class: serialisation that filters on the leading
+    underscore (`{k: v for k, v in self.__dict__.items() if not k.startswith("_")}`), where the
+    private name is what keeps the field out, and a plain attribute would change the output."""
+    return "__dict__" in class_code or re.search(r"\bvars\(\s*self\s*\)", class_code) is not None
 
 
 def _is_protocol(cls: cst.ClassDef) -> bool:

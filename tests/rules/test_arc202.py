@@ -116,8 +116,9 @@ def test_java_pair_sits_on_the_getter_and_names_field_and_remedy():
         "attribute `name`, or give the setter a rule to enforce"
     )
     assert finding.help.startswith(
-        "replace get_name/set_name with a plain attribute `name` (initialise it in __init__ "
-        "where `self._name` is set (line 4))"
+        "replace get_name/set_name with a plain attribute `name`: set `self.name` in __init__ "
+        "where `self._name` is set today (line 4); callers change `obj.get_name()` to "
+        "`obj.name`"
     )
     assert "`obj.set_name(v)` to `obj.name = v`" in finding.help
     assert [(r.span.line, r.message) for r in finding.related] == [
@@ -145,7 +146,7 @@ def test_help_says_when_init_does_not_set_the_field():
             def set_x(self, x):
                 self._x = x
         """
-    assert "initialise it in __init__ (it does not set `self._x` today)" in only(source).help
+    assert "set `self.x` in __init__ (it does not set `self._x` today)" in only(source).help
 
 
 @pytest.mark.parametrize(
@@ -210,6 +211,33 @@ def test_help_says_when_init_does_not_set_the_field():
 )
 def test_flagged(source):
     assert len(findings(source)) == 1
+
+
+def test_deleter_is_named_in_the_fix_and_deleted_with_the_pair():
+    source = """
+        class A:
+            def __init__(self):
+                self._x = 1
+
+            @property
+            def x(self):
+                return self._x
+
+            @x.setter
+            def x(self, v):
+                self._x = v
+
+            @x.deleter
+            def x(self):
+                del self._x
+        """
+    fix = only(source).fix
+    assert fix.description.startswith("replace the `x` property and its setter and deleter")
+    assert apply(source, fix.edits) == textwrap.dedent("""
+        class A:
+            def __init__(self):
+                self.x = 1
+        """)
 
 
 def test_two_pairs_two_findings_in_a_nested_class():
@@ -681,7 +709,8 @@ def test_fix_spans_are_exact():
 def test_no_edits_when_the_field_is_mentioned_elsewhere(extra):
     finding = only(PROPERTY_PAIR + extra)
     assert finding.fix is not None and finding.fix.edits == ()
-    assert finding.fix.description.startswith("replace the `name` property, its setter")
+    assert finding.fix.description.startswith(
+        "replace the `name` property and its setter with a plain attribute `name`")
 
 
 def test_no_edits_when_the_class_would_be_left_empty():

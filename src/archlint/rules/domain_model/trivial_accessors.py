@@ -398,16 +398,17 @@ class TrivialAccessors(Rule):
     def _report(self, cls: cst.ClassDef, pair: AccessorPair) -> None:
         owner, field, public = cls.name.value, pair.field, pair.public
         init_line = self._init_line(cls, field)
-        where = (f"in __init__ where `self.{field}` is set (line {init_line})" if init_line
-                 else f"in __init__ (it does not set `self.{field}` today)")
+        where = (f"set `self.{public}` in __init__ where `self.{field}` is set today (line "
+                 f"{init_line})" if init_line
+                 else f"set `self.{public}` in __init__ (it does not set `self.{field}` today)")
         if pair.style == JAVA:
             message = (
                 f"{owner}.get_{public}()/set_{public}() only read and write `self.{field}`: "
                 f"use a plain attribute `{public}`, or give the setter a rule to enforce"
             )
             description = (
-                f"replace get_{public}/set_{public} with a plain attribute `{public}` "
-                f"(initialise it {where}); callers change `obj.get_{public}()` to "
+                f"replace get_{public}/set_{public} with a plain attribute `{public}`: "
+                f"{where}; callers change `obj.get_{public}()` to "
                 f"`obj.{public}` and `obj.set_{public}(v)` to `obj.{public} = v`"
             )
             edits: tuple[Edit, ...] = ()
@@ -418,10 +419,10 @@ class TrivialAccessors(Rule):
                 f"`self.{field}`: use a plain attribute `{public}`, or give the setter a rule "
                 "to enforce"
             )
-            deleter = " and deleter" if pair.deleter is not None else ""
+            accessors = "its setter and deleter" if pair.deleter is not None else "its setter"
             description = (
-                f"replace the `{public}` property, its setter{deleter} with a plain attribute "
-                f"`{public}` (initialise it {where}); callers keep working unchanged"
+                f"replace the `{public}` property and {accessors} with a plain attribute "
+                f"`{public}`: {where}; callers keep working unchanged"
             )
             edits = self._property_edits(cls, pair)
             setter_label = f"trivial setter {public}.setter writes `self.{field}`"

@@ -630,6 +630,14 @@ QUIET = {
             def setX(self, x):
                 self._x = x
         """,
+    "the attribute name would be a keyword": """
+        class A:
+            def get_class(self):
+                return self._class
+
+            def set_class(self, value):
+                self._class = value
+        """,
     "defined twice": """
         class A:
             def get_x(self):

@@ -7,9 +7,10 @@ behaviour". Everything here reads the class's own body; nothing outside the clas
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
 import dataclasses
+import keyword
+import re
+from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
@@ -166,11 +167,12 @@ def _bare_uses(code: str, name: str) -> int:
     return len(re.findall(rf"(?<![\w.]){re.escape(name)}(?!\w)", code))
 
 
-def trivial_pairs(cls: cst.ClassDef, class_code: str) -> list[AccessorPair]:
+def trivial_pairs(cls: cst.ClassDef, class_code: Callable[[], str]) -> list[AccessorPair]:
     """The trivial get_x/set_x and @property/@x.setter pairs of a class, in source order of their
-    getters. `class_code` is the class's source, used to see whether an accessor is referenced
-    by name inside the class body (`x = property(get_x, set_x)`, a framework's registration):
-    such methods are hooks, not boilerplate."""
+    getters. `class_code()` gives the class's source (asked for only when a get/set pair is
+    found), used to see whether an accessor is referenced by name inside the class body
+    (`x = property(get_x, set_x)`, a framework's registration): such methods are hooks, not
+    boilerplate."""
     functions = _class_functions(cls)
     by_name: dict[str, list[cst.FunctionDef]] = {}
     for fn in functions:
@@ -194,8 +196,10 @@ def _java_pair(
     public: str,
     by_name: dict[str, list[cst.FunctionDef]],
     members: set[str],
-    class_code: str,
+    class_code: Callable[[], str],
 ) -> AccessorPair | None:
+    if not public.isidentifier() or keyword.iskeyword(public):
+        return None  # `get_class`/`set_class`: no plain attribute can take that name
     getters, setters = by_name.get(f"get_{public}", []), by_name.get(f"set_{public}", [])
     if len(getters) != 1 or len(setters) != 1:
         return None  # no setter (a read-only accessor), or defined twice
@@ -207,7 +211,8 @@ def _java_pair(
     field = getter_field(getter)
     if field is None or setter_field(setter) != field:
         return None
-    if any(_bare_uses(class_code, n) != 1 for n in (f"get_{public}", f"set_{public}")):
+    code = class_code()
+    if any(_bare_uses(code, n) != 1 for n in (f"get_{public}", f"set_{public}")):
         return None  # referenced by name in the class body: `x = property(get_x, set_x)`
     return AccessorPair(JAVA, public, field, getter, setter)
 

@@ -12,7 +12,7 @@ import libcst as cst
 from archlint.model import Edit, Fix, Severity, Span
 from archlint.rules._names import dotted
 from archlint.rules._tree import children
-from archlint.rules.base import FileContext, Invalid, Rule, Valid
+from archlint.rules.base import FileContext, Invalid, Rule
 from archlint.rules.domain_model._accessors import (
     JAVA,
     AccessorPair,
@@ -110,7 +110,8 @@ class TrivialAccessors(Rule):
     - A field declared in the body of a decorated class or a class with bases (dataclass, attrs,
       pydantic `PrivateAttr`, ORM columns): turning it public changes the schema, not just the
       spelling.
-    - camelCase `getX`/`setX` (Qt and other frameworks' naming).
+    - camelCase `getX`/`setX` (Qt and other frameworks' naming), and `get_class`/`set_class`
+      style pairs whose attribute name would be a keyword.
 
     The finding's fix description says which plain attribute replaces the pair. For a property
     pair, the fix also carries edits (deleting the accessors, renaming `self._x` to `self.x` in
@@ -299,9 +300,15 @@ class TrivialAccessors(Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if _is_protocol(node):
             return
-        code = self.ctx.code_of(node)
-        pairs = trivial_pairs(node, code)
-        if not pairs or self._unseen_base(node) or _reads_own_dict(code):
+        code: list[str] = []  # the class's source, generated once and only when needed
+
+        def class_code() -> str:
+            if not code:
+                code.append(self.ctx.code_of(node))
+            return code[0]
+
+        pairs = trivial_pairs(node, class_code)
+        if not pairs or self._unseen_base(node) or _reads_own_dict(class_code()):
             return
         for pair in pairs:
             if self._shared_with_hierarchy(node, pair) or self._schema_field(node, pair):

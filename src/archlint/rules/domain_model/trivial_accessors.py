@@ -464,8 +464,9 @@ class TrivialAccessors(Rule):
             uses.extend((attr, inside) for attr, _ in _self_attributes(fn, field))
         source = self.ctx.source
         mentions = len(re.findall(rf"(?<!\w){re.escape(field)}(?!\w)", source))
-        mangled = f"_{owner}{field}" if (owner := cls.name.value.lstrip("_")) else ""
-        if mentions != len(uses) or (field.startswith("__") and mangled and mangled in source):
+        owner = cls.name.value.lstrip("_")  # how Python mangles `__x` in class `_A`: `_A__x`
+        mangled_use = field.startswith("__") and bool(owner) and f"_{owner}{field}" in source
+        if mentions != len(uses) or mangled_use:
             return ()  # `other._x`, `getattr(self, "_x")`, `__slots__`, a subclass's use...
         edits = [self._deletion(fn) for fn in removed]
         edits.extend(

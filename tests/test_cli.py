@@ -160,3 +160,28 @@ def test_sarif_of_a_layer_chain_links_the_other_files_of_the_chain():
     assert uri.endswith("src/shop/shared/clock.py") and "[shop.shared.clock imports" in (
         chain["message"]["text"]
     )
+
+
+def test_off_by_default_rule_runs_only_when_selected_by_exact_code_or_name(tmp_path):
+    (tmp_path / "customer.py").write_text(
+        "class Customer:\n"
+        "    def get_name(self):\n"
+        "        return self._name\n"
+        "\n"
+        "    def set_name(self, name):\n"
+        "        self._name = name\n",
+        encoding="utf-8",
+    )
+
+    def codes(*select: str) -> list[str]:
+        result = invoke("check", str(tmp_path), "--format", "json", "--no-cache", *select)
+        return [f["code"] for f in json.loads(result.stdout)["findings"]]
+
+    assert codes() == []
+    assert codes("--select", "ARC") == []
+    assert codes("--select", "ARC2") == []
+    assert codes("--select", "ARC202") == ["ARC202"]
+    assert codes("--select", "trivial-accessors") == ["ARC202"]
+    # the most specific selector wins: the exact code beats an ignored prefix, not the reverse
+    assert codes("--select", "ARC202", "--ignore", "ARC2") == ["ARC202"]
+    assert codes("--select", "ARC202", "--ignore", "trivial-accessors") == []

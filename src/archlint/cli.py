@@ -228,13 +228,16 @@ def rules_command(
     table = Table(title="archlint rules")
     for column in ("code", "name", "severity", "enabled", "scope"):
         table.add_column(column, no_wrap=True)
-    table.add_column("summary", overflow="fold")
+    table.add_column("summary", overflow="fold", min_width=24)
     for rule in all_rules():
         meta = rule.meta()
         enabled = "yes" if is_enabled(rule, settings) else (
             "no" if meta.default_enabled else "off by default")
         table.add_row(meta.code, meta.name, meta.severity.value, enabled, meta.scope, meta.summary)
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # piped or redirected: no terminal width to respect
+        console = Console(width=200)
+    console.print(table)
 
 
 @app.command("explain")

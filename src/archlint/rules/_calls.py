@@ -507,7 +507,8 @@ _CONSTRUCTORS: dict[str, str] = {
          "sqlalchemy.engine.base.Connection"), "sqlalchemy.engine.Connection"),
     **dict.fromkeys(
         ("sqlalchemy.ext.asyncio.AsyncConnection",
-         "sqlalchemy.ext.asyncio.engine.AsyncConnection"), "sqlalchemy.ext.asyncio.AsyncConnection"),
+         "sqlalchemy.ext.asyncio.engine.AsyncConnection"),
+        "sqlalchemy.ext.asyncio.AsyncConnection"),
     **dict.fromkeys(
         ("sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session",
          "sqlalchemy.orm.scoped_session", "sqlalchemy.orm.scoping.scoped_session",

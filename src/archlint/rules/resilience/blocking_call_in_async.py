@@ -463,7 +463,7 @@ class BlockingCallInAsync(Rule):
         if qualified in _OFFLOADERS or (
             isinstance(func, cst.Attribute) and func.attr.value in _OFFLOAD_METHODS
         ):
-            name = _code(func)
+            name = _code(func, 60)
         else:
             return
         for arg in node.args:

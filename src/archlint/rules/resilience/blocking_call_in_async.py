@@ -59,7 +59,7 @@ _PRIMITIVES: dict[str, _Primitive] = {
          ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")),
         _RUN,
     ),
-    **dict.fromkeys(("os.system", "commands.getoutput"), _RUN),
+    "os.system": _RUN,
     **dict.fromkeys(
         ("subprocess.Popen", "os.popen", "os.posix_spawn", "os.posix_spawnp",
          *(f"os.spawn{s}" for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe"))),

@@ -407,6 +407,55 @@ def test_extra_names_map_to_catalogue_types():
     assert ext is not None and ext.library == "requests" and ext.kind is CallKind.METHOD
 
 
+# -- SQLAlchemy ---------------------------------------------------------------------------------
+def test_sqlalchemy_sync_session_connection_and_engine():
+    found = calls(
+        """
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.orm import Session
+        engine = create_engine(url)
+        def report(db: Session):
+            db.query(User).filter(User.id == 1).first()
+            db.add(user)
+            db.commit()
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            with Session(engine) as session:
+                session.scalars(stmt)
+        """
+    )
+    query = found["db.query(User)"]
+    assert query is not None and query.kind is CallKind.METHOD
+    assert (query.library, query.qualified, query.service, query.asynchronous) == (
+        "sqlalchemy", "sqlalchemy.orm.Session.query", Service.DATABASE, False)
+    assert found["db.query(User).filter(User.id == 1).first()"] is None  # one call per chain
+    assert found["db.add(user)"] is None  # only changes the session's state
+    assert found["db.commit()"].method == "commit"
+    assert found["create_engine(url)"].kind is CallKind.CONSTRUCTION
+    assert not found["create_engine(url)"].performs_io
+    assert found["engine.connect()"].client.name == "sqlalchemy.engine.Connection"
+    assert not found["engine.connect()"].performs_io
+    execute = found['conn.execute(text("SELECT 1"))']
+    assert execute is not None and execute.client.name == "sqlalchemy.engine.Connection"
+    assert found["session.scalars(stmt)"].client.name == "sqlalchemy.orm.Session"
+
+
+def test_sqlalchemy_async_session_and_engine_are_asynchronous():
+    found = calls(
+        """
+        from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+        engine = create_async_engine(url)
+        async def report(db: AsyncSession):
+            await db.execute(stmt)
+            async with engine.begin() as conn:
+                await conn.execute(stmt)
+        """
+    )
+    assert found["db.execute(stmt)"].asynchronous is True
+    assert found["conn.execute(stmt)"].client.name == "sqlalchemy.ext.asyncio.AsyncConnection"
+    assert found["conn.execute(stmt)"].asynchronous is True
+
+
 def test_client_type_follows_derivations():
     assert client_type("requests.Session").name == "requests.Session"
     assert client_type("boto3.Session.client").name == "botocore.client.BaseClient"

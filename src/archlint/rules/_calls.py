@@ -54,7 +54,7 @@ class Service(enum.Enum):
     HTTP = "http"  # HTTP APIs (requests, httpx, aiohttp, urllib, http.client, urllib3)
     CLOUD = "cloud"  # cloud SDK clients (boto3/botocore, aioboto3)
     RPC = "rpc"  # gRPC
-    DATABASE = "database"  # DB drivers: DB-API connections and cursors, asyncpg, pymongo
+    DATABASE = "database"  # DB drivers (DB-API, asyncpg, pymongo) and SQLAlchemy
     CACHE = "cache"  # redis
     BROKER = "broker"  # kafka, pika
     MAIL = "mail"  # smtplib
@@ -147,6 +147,14 @@ BOTO_OFFLINE_METHODS = _words(
     "generate_db_connect_auth_token generate_db_connect_admin_auth_token"
 )
 _DBAPI_CURSOR = _words("execute executemany callproc copy_expert copy_from copy_to mogrify")
+# SQLAlchemy methods that talk to the database. `query()` only builds a Query, but the chain it
+# starts (`.filter(...).first()`) runs SQL: counting the `query()` call gives one call per chain.
+# `exec` is SQLModel's. `add`, `delete`, `expunge` and `close` only change the session's state.
+_SQLA_CONNECTION = _words("execute exec_driver_sql scalar scalars commit rollback")
+_SQLA_SESSION = _words(
+    "execute scalar scalars query get get_one commit flush refresh merge rollback exec "
+    "bulk_save_objects bulk_insert_mappings bulk_update_mappings"
+)
 
 _TYPES: dict[str, ClientType] = {
     t.name: t
@@ -336,6 +344,31 @@ _TYPES: dict[str, ClientType] = {
             "motor.motor_asyncio.AsyncIOMotorClient", "motor", Service.DATABASE, True,
             _words("server_info list_database_names drop_database"),
         ),
+        # SQLAlchemy (library "sqlalchemy": an ORM, which a rule may leave out of its scope, as
+        # ARC502 does). Building an engine does no I/O and its own methods are not calls; the
+        # connections it hands out and the sessions built on it run SQL.
+        ClientType(
+            "sqlalchemy.engine.Engine", "sqlalchemy", Service.DATABASE, False,
+            derived={"connect": "sqlalchemy.engine.Connection",
+                     "begin": "sqlalchemy.engine.Connection"},
+        ),
+        ClientType(
+            "sqlalchemy.ext.asyncio.AsyncEngine", "sqlalchemy", Service.DATABASE, True,
+            derived={"connect": "sqlalchemy.ext.asyncio.AsyncConnection",
+                     "begin": "sqlalchemy.ext.asyncio.AsyncConnection"},
+        ),
+        ClientType(
+            "sqlalchemy.engine.Connection", "sqlalchemy", Service.DATABASE, False, _SQLA_CONNECTION,
+        ),
+        ClientType(
+            "sqlalchemy.ext.asyncio.AsyncConnection", "sqlalchemy", Service.DATABASE, True,
+            _SQLA_CONNECTION,
+        ),
+        ClientType("sqlalchemy.orm.Session", "sqlalchemy", Service.DATABASE, False, _SQLA_SESSION),
+        ClientType(
+            "sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy", Service.DATABASE, True,
+            _SQLA_SESSION,
+        ),
         # brokers
         ClientType("kafka.KafkaProducer", "kafka", Service.BROKER, False, _words("send flush")),
         ClientType("kafka.KafkaConsumer", "kafka", Service.BROKER, False, _words("poll commit")),
@@ -461,6 +494,29 @@ _CONSTRUCTORS: dict[str, str] = {
         ("pymongo.MongoClient", "pymongo.mongo_client.MongoClient"), "pymongo.MongoClient"),
     **dict.fromkeys(
         ("motor.motor_asyncio.AsyncIOMotorClient",), "motor.motor_asyncio.AsyncIOMotorClient"),
+    **dict.fromkeys(
+        ("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
+         "sqlalchemy.engine.create.create_engine", "sqlalchemy.Engine", "sqlalchemy.engine.Engine",
+         "sqlalchemy.engine.base.Engine", "sqlmodel.create_engine"), "sqlalchemy.engine.Engine"),
+    **dict.fromkeys(
+        ("sqlalchemy.ext.asyncio.create_async_engine",
+         "sqlalchemy.ext.asyncio.engine.create_async_engine", "sqlalchemy.ext.asyncio.AsyncEngine",
+         "sqlalchemy.ext.asyncio.engine.AsyncEngine"), "sqlalchemy.ext.asyncio.AsyncEngine"),
+    **dict.fromkeys(
+        ("sqlalchemy.Connection", "sqlalchemy.engine.Connection",
+         "sqlalchemy.engine.base.Connection"), "sqlalchemy.engine.Connection"),
+    **dict.fromkeys(
+        ("sqlalchemy.ext.asyncio.AsyncConnection",
+         "sqlalchemy.ext.asyncio.engine.AsyncConnection"),
+        "sqlalchemy.ext.asyncio.AsyncConnection"),
+    **dict.fromkeys(
+        ("sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session",
+         "sqlalchemy.orm.scoped_session", "sqlalchemy.orm.scoping.scoped_session",
+         "sqlmodel.Session", "sqlmodel.orm.session.Session"), "sqlalchemy.orm.Session"),
+    **dict.fromkeys(
+        ("sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession",
+         "sqlalchemy.ext.asyncio.async_scoped_session",
+         "sqlmodel.ext.asyncio.session.AsyncSession"), "sqlalchemy.ext.asyncio.AsyncSession"),
     **{n: n for n in ("kafka.KafkaProducer", "kafka.KafkaConsumer", "confluent_kafka.Producer",
                       "confluent_kafka.Consumer", "aiokafka.AIOKafkaProducer",
                       "aiokafka.AIOKafkaConsumer", "pika.BlockingConnection")},

@@ -1269,3 +1269,53 @@ def insert(session, name, created):
     session.execute(f"INSERT INTO t ({', '.join(row.keys())}) VALUES (:a)", row)
 """
     assert lines(source) == [4]
+
+
+# -- snowfort-audit: intersections, unpacked loop tuples, named sanitizers, settings in units -----
+def test_intersection_with_a_constant_set_holds_only_constants():
+    source = """
+ALLOWED = frozenset({"A", "B"})
+
+def fetch(cursor, cols):
+    wanted = tuple(sorted(cols & ALLOWED))
+    cursor.execute(f"SELECT {', '.join(wanted)} FROM t")
+
+def bad(cursor, names, more):
+    cursor.execute(f"SELECT {', '.join(names & more)} FROM t")
+"""
+    assert lines(source) == [9]
+
+
+def test_loop_tuples_are_unpacked_position_by_position():
+    source = """
+def grants(cursor, self):
+    for role, check in [("ADMIN", self.a), ("OPS", lambda c: self.b(c))]:
+        cursor.execute(f"SHOW GRANTS OF ROLE {role}")
+    for role, check in [(self.x, "a"), ("B", "b")]:
+        cursor.execute(f"SHOW GRANTS OF ROLE {role}")
+"""
+    assert lines(source) == [6]
+
+
+def test_imported_helpers_named_for_escaping_are_trusted_local_ones_are_followed():
+    source = """
+from app.sql_safety import escape_string_literal, quote_identifier
+
+def _quote_id(name):
+    return f'"{name}"'
+
+def show(cursor, name, role):
+    cursor.execute(f"SHOW TABLES LIKE '{escape_string_literal(name)}'")
+    cursor.execute(f"GRANT ROLE {quote_identifier(role)} TO USER x")
+    cursor.execute(f"CREATE ROLE {_quote_id(role)}")
+"""
+    assert lines(source) == [10]
+
+
+def test_settings_attributes_named_in_units_are_numbers_plain_names_are_not():
+    source = """
+def stale(cursor, thresholds, limit):
+    cursor.execute(f"SELECT * FROM t WHERE age > {thresholds.lookback_days} AND n > {thresholds.row_threshold}")
+    cursor.execute(f"SELECT * FROM t LIMIT {limit}")
+"""
+    assert lines(source) == [4]

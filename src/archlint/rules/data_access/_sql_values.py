@@ -265,6 +265,17 @@ _SANITIZERS = frozenset({
     "escape_identifier", "quote_literal", "escape_literal", "escape_string", "mogrify",
     "getquoted", "as_string", "compile",
 })
+# A function named for escaping or quoting (`escape_string_literal`, `quote_identifier`) that
+# the rule cannot follow (another module's): trusted, as its name is the project's own promise.
+# Module-local helpers are followed instead, so a naive `_quote_id = lambda n: f'"{n}"'` is not.
+_SANITIZER_NAME = re.compile(r"(?:^|_)(?:escape|quote|sanitize|sanitise)(?:_|$)")
+# An attribute named for a quantity (`lookback_days`, `self._window_days`, `min_bytes`,
+# `self._row_threshold`, `underused_p50`): a number from settings. Plain names are not trusted this way: `limit` or `days`
+# read from a request are strings.
+_AMOUNT_ATTR = re.compile(
+    r"_(?:days|hours|minutes|mins|seconds|secs|ms|millis|bytes|kb|mb|gb|threshold|ratio|pct"
+    r"|percent|p\d\d)$"
+)
 _SAFE_ANNOTATIONS = frozenset({
     "int", "float", "bool", "Decimal", "UUID", "date", "datetime", "time", "PositiveInt",
     "NonNegativeInt", "StrictInt", "conint",

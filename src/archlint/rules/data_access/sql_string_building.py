@@ -60,6 +60,8 @@ from archlint.rules.data_access._sql_values import (
     _PSYCOPG_SQL,
     _QUALIFIED_ATTRS,
     _QUOTERS,
+    _AMOUNT_ATTR,
+    _SANITIZER_NAME,
     _SANITIZERS,
     _SEQ_MUTATORS,
     _STR_METHODS,
@@ -1093,8 +1095,31 @@ class SqlStringBuilding(Rule):
             else:  # a constant dict
                 value = mapping if mapping.kind == CONST else _UNKNOWN_V
             return [(name, value) for name in names]
+        positional = self._unpacked(target, iterable)
+        if positional is not None:
+            return positional
         value = _loop_value(target, self._elements(iterable))
         return [(name, value) for name in names]
+
+    def _unpacked(self, target: cst.BaseExpression, iterable: cst.BaseExpression
+                  ) -> list[tuple[str, _V]] | None:
+        """`for role, check in [("ADMIN", f), ("OPS", g)]`: each name gets what its position
+        holds in every tuple written out (`role` is a constant even though `check` is not)."""
+        if not isinstance(target, (cst.Tuple, cst.List)):
+            return None
+        width = len(target.elements)
+        rows = self._eval(iterable).items
+        if not rows or any(r.kind != SEQ or r.items is None or len(r.items) != width
+                           for r in rows):
+            return None
+        found: list[tuple[str, _V]] = []
+        for index, element in enumerate(target.elements):
+            column: _V | None = None
+            for row in rows:
+                column = _union(column, row.items[index])  # type: ignore[index]
+            value = column if column is not None and column.kind in (CONST, BUILT) else _UNKNOWN_V
+            found += [(name, value) for name in _target_names(element.value)]
+        return found
 
     def _push_comprehension(self, comp: cst.CompFor | None) -> None:
         scope: dict[str, _V] = {}
@@ -1251,6 +1276,17 @@ class SqlStringBuilding(Rule):
 
     def _binary(self, e: cst.BinaryOperation) -> _V:
         op = e.operator
+        if isinstance(op, cst.BitAnd):
+            # names & ALLOWED: an intersection holds only what the constant side holds
+            left, right = self._eval(e.left), self._eval(e.right)
+            if left is _NUMBER and right is _NUMBER:
+                return _NUMBER
+            for side in (left, right):
+                if side.kind == CONST and side is not _NUMBER:
+                    return _V(SEQ, elem=_OPAQUE_CONST, node=e)
+                if side.kind == SEQ and not _is_nonconst(side):
+                    return _V(SEQ, elem=side.elem, node=e)
+            return _unknown(e)
         if isinstance(op, cst.Add):
             # flatten a + b + c (left-nested) without recursing once per term
             operands: list[cst.BaseExpression] = []
@@ -1338,6 +1374,8 @@ class SqlStringBuilding(Rule):
         attr = e.attr.value
         if _UPPER_NAME.fullmatch(attr):
             return _hinted_const(attr)
+        if _AMOUNT_ATTR.search(attr):
+            return _NUMBER  # thresholds.lookback_days, self._window_days: settings in units
         if attr in _TABLE_NAME_ATTRS:
             return _OPAQUE_CONST
         value = e.value
@@ -1412,6 +1450,10 @@ class SqlStringBuilding(Rule):
                 return recv
             if attr in _SANITIZERS or attr in _QUOTERS and _is_preparer(func.value):
                 return _OPAQUE_CONST
+            if _SANITIZER_NAME.search(attr) and not (
+                isinstance(func.value, cst.Name) and func.value.value in ("self", "cls")
+            ):
+                return _OPAQUE_CONST  # sql_safety.quote_identifier(name)
             if attr in _NUMERIC_METHODS and self.ctx.names.qualify(func.value) == "math":
                 return _NUMBER
             if attr in ("dedent", "cleandoc") and e.args:
@@ -1457,8 +1499,10 @@ class SqlStringBuilding(Rule):
                 if v.kind == CONST:
                     return _V(CONST, v.text, known=v.known)
                 return v if v.kind == BUILT else _unknown(v.node or e)
-            if name in _SANITIZERS:
-                return _OPAQUE_CONST
+            if name in _SANITIZERS or (
+                _SANITIZER_NAME.search(name) and name not in self._shared.index(self.ctx.module).defs
+            ):
+                return _OPAQUE_CONST  # escape_string_literal(x) from a SQL-safety module
             if name in _COPIES and len(e.args) == 1 and not e.args[0].star:
                 # list(d.keys()), sorted(names): the same elements, a dict's keys
                 v = self._eval(e.args[0].value)

@@ -325,7 +325,7 @@ class ExternalCallWithoutCircuitBreaker(Rule):
                 return requests.get(URL, timeout=5)
             """,
             15,
-            "_get() is called called from unguarded()",
+            "_get() is called from unguarded(), which no breaker guards",
         ),
     ]
 

@@ -463,3 +463,31 @@ def test_message_without_retries():
         "the service fails or slows down, every caller keeps waiting on it"
     )
     assert "pybreaker.CircuitBreaker" in found.help
+
+
+def test_probes_and_version_checks_are_quiet():
+    source = """
+        import httpx, requests
+
+        async def verify_connection(client: httpx.AsyncClient, url):
+            return await client.get(url + "/models")
+
+        def healthcheck(url):
+            return requests.get(url + "/health", timeout=1)
+
+        def check_for_updates():
+            return _latest_version()
+
+        def _latest_version():
+            return requests.get("https://pypi.org/pypi/app/json", timeout=2).json()
+
+        def _fetch_models(url):
+            return requests.get(url + "/models", timeout=5)
+
+        def ping_models(url):
+            return _fetch_models(url)
+
+        def list_models(url):
+            return _fetch_models(url)
+        """
+    assert lines(source) == [17]

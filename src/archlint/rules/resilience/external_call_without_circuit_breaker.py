@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -160,7 +161,14 @@ class ExternalCallWithoutCircuitBreaker(Rule):
     - Building a client (`requests.Session()`, `boto3.client("s3")`, a gRPC stub) and offline
       methods (presigning); for http.client, only `request()`/`putrequest()` are reported, not the
       `connect()`, `send()`, `endheaders()` and `getresponse()` of the same exchange.
-    - Calls at module level or in a class body: they run once, at import.
+    - Calls at module level or in a class body: they run once, at import; likewise in `main()`
+      and in a private function that only module-level code calls.
+    - Probes: functions named `verify*`, `health*`, `ping*`, `probe*`, `readiness*`,
+      `liveness*`, `test_connection*`, `check_connection*`, and version checks (names with
+      `latest_version`, `version_check`, `check_..._version`, `check_for_update`,
+      `update_check`, `check_update`), and functions only they call. They exist to reach the
+      service now; a breaker would answer in its place.
+    - Literal URLs on this machine (`http://localhost...`, `127.0.0.1`, `0.0.0.0`, `[::1]`).
     - Tests, test helpers and migrations (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`,
       `migrations/`, `alembic/`), and scripts that run once from a command line (`scripts/`,
       `bin/`, `examples/`, `docs/`, `__main__.py`, `setup.py`, `manage.py`).
@@ -567,10 +575,13 @@ class ExternalCallWithoutCircuitBreaker(Rule):
             return
         callers = self._callers()
         guarded = self._guarded(callers)
+        probes = self._probes(callers)
         retried = self._retried(callers)
         keep: set[int] = set()
         for site in self._sites:
-            if site.function in guarded or _runs_once(site.function, callers):
+            if site.function in guarded or site.function in probes:
+                continue
+            if _runs_once(site.function, callers):
                 continue
             keep.add(id(site.pending))
             site.pending.message = self._message(site, callers, guarded, retried)
@@ -648,6 +659,23 @@ class ExternalCallWithoutCircuitBreaker(Rule):
                     guarded.discard(fn)
                     changed = True
         return guarded
+
+    def _probes(
+        self, callers: dict[_Function, list[tuple[_Function | None, bool]]]
+    ) -> set[_Function]:
+        """Connection probes, health checks and version checks (by name), and functions only
+        they call: they exist to reach the service now, and a breaker would answer for it."""
+        probes = {fn for fn in self._every_function if _PROBE.search(fn.node.name.value)}
+        if not probes:
+            return probes
+        changed = True
+        while changed:
+            changed = False
+            for fn, edges in callers.items():
+                if fn not in probes and all(c is not None and c in probes for c, _ in edges):
+                    probes.add(fn)
+                    changed = True
+        return probes
 
     def _retried(
         self, callers: dict[_Function, list[tuple[_Function | None, bool]]]
@@ -745,6 +773,11 @@ class _BreakerScan(cst.CSTVisitor):
                 self.rule._breaker_attrs.add(expr.attr.value)  # type: ignore[attr-defined]
 
 
+# Functions that call a service to learn whether it answers, or which version is current.
+_PROBE = re.compile(
+    r"^_*(verify|health|ping|probe|readiness|liveness|test_connection|check_connection)"
+    r"|latest_version|version_check|check_\w*version|check_for_update|update_check|check_update"
+)
 _LOCAL_HOSTS = ("://localhost", "://127.0.0.1", "://0.0.0.0", "://[::1]")
 
 

@@ -94,13 +94,13 @@ def test_tenacity_missing_stop_or_wait():
 @pytest.mark.parametrize(
     "source",
     [
-        "from tenacity import retry, stop_after_attempt, wait_random_exponential\n"
-        "@retry(stop=stop_after_attempt(5), wait=wait_random_exponential(max=30))\ndef f(): ...\n",
+        ("from tenacity import retry, stop_after_attempt, wait_random_exponential\n"
+        "@retry(stop=stop_after_attempt(5), wait=wait_random_exponential(max=30))\ndef f(): ...\n"),
         # **kwargs may carry stop and wait
         "from tenacity import retry\n@retry(**RETRY_POLICY)\ndef f(): ...\n",
         # stop_never written out: chosen on purpose
-        "from tenacity import retry, stop_never, wait_fixed\n"
-        "@retry(stop=stop_never, wait=wait_fixed(5))\ndef f(): ...\n",
+        ("from tenacity import retry, stop_never, wait_fixed\n"
+        "@retry(stop=stop_never, wait=wait_fixed(5))\ndef f(): ...\n"),
         # other retry decorators
         "from app.utils import retry\n@retry\ndef f(): ...\n",
         "from retrying import retry\n@retry\ndef f(): ...\n",
@@ -217,19 +217,19 @@ def test_tight_retry_loop():
         "try:\n    return requests.get(u, timeout=5)\nexcept Exception:\n    raise",
         "try:\n    r = requests.get(u, timeout=5)\nexcept Exception:\n    break",
         # a counter compared
-        "n += 1\nif n > 5:\n    raise Failed()\ntry:\n    return requests.get(u, timeout=5)\n"
-        "except Exception:\n    continue",
+        ("n += 1\nif n > 5:\n    raise Failed()\ntry:\n    return requests.get(u, timeout=5)\n"
+        "except Exception:\n    continue"),
         # a deadline
-        "if time.monotonic() > deadline:\n    raise Failed()\ntry:\n"
-        "    return requests.get(u, timeout=5)\nexcept Exception:\n    continue",
+        ("if time.monotonic() > deadline:\n    raise Failed()\ntry:\n"
+        "    return requests.get(u, timeout=5)\nexcept Exception:\n    continue"),
         # not an external call
         "try:\n    return parse(u)\nexcept Exception:\n    continue",
         # only parsing errors caught
-        "try:\n    return requests.get(u, timeout=5).json()\nexcept (ValueError, KeyError):\n"
-        "    continue",
+        ("try:\n    return requests.get(u, timeout=5).json()\nexcept (ValueError, KeyError):\n"
+        "    continue"),
         # the try is in a nested loop
-        "for u in urls:\n    try:\n        requests.get(u, timeout=5)\n    except Exception:\n"
-        "        pass",
+        ("for u in urls:\n    try:\n        requests.get(u, timeout=5)\n    except Exception:\n"
+        "        pass"),
     ],
 )
 def test_loops_that_pause_or_are_bounded_are_quiet(body):

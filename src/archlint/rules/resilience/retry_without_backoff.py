@@ -343,7 +343,7 @@ class RetryWithoutBackoff(Rule):
             handler = next((h for h in attempt.handlers if _loops_back(h)), None)
             if handler is None:
                 continue
-            ext, where = call
+            _, where = call
             caught = _caught(handler)
             self.report(
                 node,

@@ -36,6 +36,12 @@ def test_demo_project_has_its_known_findings():
         ("src/shop/adapters/payments.py", 15, "ARC401"),
         ("src/shop/adapters/payments.py", 26, "ARC401"),
         ("src/shop/adapters/shipping.py", 17, "ARC401"),
+        # the adapters call payments and shipping with no circuit breaker
+        ("src/shop/adapters/payments.py", 15, "ARC402"),
+        ("src/shop/adapters/payments.py", 23, "ARC402"),
+        ("src/shop/adapters/payments.py", 26, "ARC402"),
+        ("src/shop/adapters/shipping.py", 11, "ARC402"),
+        ("src/shop/adapters/shipping.py", 18, "ARC402"),
         # the checkout use case imports concrete adapters instead of ports
         ("src/shop/services/checkout.py", 5, "ARC102"),
         ("src/shop/services/checkout.py", 6, "ARC102"),
@@ -49,7 +55,7 @@ def test_text_output_has_code_frames_help_and_summary():
     out = result.stdout
     assert "orders_repo.py:34:13: ARC301" in out
     assert "cur.execute(query)" in out and "^" in out and "help:" in out
-    assert "7 findings (7 errors) in 11 files" in out
+    assert "12 findings (7 errors, 5 warnings) in 11 files" in out
 
 
 def test_concise_and_github_formats():
@@ -62,8 +68,10 @@ def test_concise_and_github_formats():
 
 def test_select_ignore_and_exit_codes():
     code, data = demo_json("--select", "ARC4")
-    assert code == 1 and {f["code"] for f in data["findings"]} == {"ARC401"}
-    code, data = demo_json("--ignore", "ARC1,ARC3,external-call-without-timeout")
+    assert code == 1 and {f["code"] for f in data["findings"]} == {"ARC401", "ARC402"}
+    code, data = demo_json(
+        "--ignore", "ARC1,ARC3,external-call-without-timeout,external-call-without-circuit-breaker"
+    )
     assert code == 0 and data["findings"] == []
     code, _ = demo_json("--exit-zero")
     assert code == 0
@@ -75,7 +83,7 @@ def test_output_file(tmp_path):
     target = tmp_path / "report.json"
     result = invoke("check", str(DEMO), "--format", "json", "--output", str(target), "--no-cache")
     assert result.exit_code == 1 and result.stdout == ""
-    assert json.loads(target.read_text(encoding="utf-8"))["summary"]["findings"] == 7
+    assert json.loads(target.read_text(encoding="utf-8"))["summary"]["findings"] == 12
 
 
 @pytest.mark.parametrize(

@@ -227,7 +227,8 @@ def rules_command(
         raise _fail(str(exc)) from None
     table = Table(title="archlint rules")
     for column in ("code", "name", "severity", "enabled", "scope"):
-        table.add_column(column, no_wrap=True)
+        # A code is never shortened: on a narrow terminal the other columns give way.
+        table.add_column(column, no_wrap=True, min_width=6 if column == "code" else None)
     table.add_column("summary", overflow="fold", min_width=24)
     for rule in all_rules():
         meta = rule.meta()

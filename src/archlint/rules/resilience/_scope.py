@@ -1,0 +1,48 @@
+"""Which files the resilience rules about production call paths leave alone.
+
+Circuit breakers and retry policies protect a running service from its dependencies. Tests,
+test helpers and migrations never serve traffic, and one-shot scripts run once with a person
+watching: a breaker there has nothing to protect. ARC402 and ARC404 skip these files by path
+(the same folder and file names the architecture rules treat as scaffolding).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+_TEST_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "alembic"})
+_SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "examples", "example", "docs", "cli"})
+_SCRIPT_FILES = frozenset(
+    {"__main__.py", "setup.py", "manage.py", "noxfile.py", "fabfile.py", "cli.py"}
+)
+
+
+def is_test_or_migration(path: str) -> bool:
+    """`tests/...`, `test_x.py`, `x_test.py`, `conftest.py`, `migrations/...`, `alembic/...`."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    if not parts:
+        return False
+    stem = parts[-1].removesuffix(".py")
+    if stem.startswith("test_") or stem.endswith("_test") or stem == "conftest":
+        return True
+    return any(p in _TEST_FOLDERS for p in parts[:-1])
+
+
+def is_script(path: str) -> bool:
+    """Files that run once from a command line: `scripts/`, `bin/`, `examples/`, `docs/`, `cli/`
+    folders, `cli.py`, `__main__.py`, `setup.py`, `manage.py`, `noxfile.py`, `fabfile.py`."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    if not parts:
+        return False
+    return parts[-1] in _SCRIPT_FILES or any(p in _SCRIPT_FOLDERS for p in parts[:-1])
+
+
+def is_script_source(source: str) -> bool:
+    """A module that parses its own command line and runs as a program: it imports argparse and
+    has an `if __name__ == "__main__":` block (a web app's `main.py` that starts uvicorn under
+    `__main__` does not parse arguments with argparse, and stays in scope)."""
+    return "argparse" in source and "__main__" in source and _MAIN_GUARD.search(source) is not None
+
+
+_MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*[\"']__main__[\"']\s*:", re.MULTILINE)

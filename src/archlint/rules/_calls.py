@@ -336,6 +336,19 @@ _TYPES: dict[str, ClientType] = {
             "motor.motor_asyncio.AsyncIOMotorClient", "motor", Service.DATABASE, True,
             _words("server_info list_database_names drop_database"),
         ),
+        # connection pools and engines: building them does no I/O, and their own methods are not
+        # classified as calls (ARC302 checks how they are sized; SQLAlchemy is an ORM, out of
+        # ARC502's scope); a pool's `connection()` gives a driver connection.
+        ClientType("sqlalchemy.engine.Engine", "sqlalchemy", Service.DATABASE, False),
+        ClientType("sqlalchemy.ext.asyncio.AsyncEngine", "sqlalchemy", Service.DATABASE, True),
+        ClientType(
+            "psycopg_pool.ConnectionPool", "psycopg_pool", Service.DATABASE, False,
+            derived={"connection": "psycopg.Connection", "getconn": "psycopg.Connection"},
+        ),
+        ClientType(
+            "psycopg_pool.AsyncConnectionPool", "psycopg_pool", Service.DATABASE, True,
+            derived={"connection": "psycopg.AsyncConnection", "getconn": "psycopg.AsyncConnection"},
+        ),
         # brokers
         ClientType("kafka.KafkaProducer", "kafka", Service.BROKER, False, _words("send flush")),
         ClientType("kafka.KafkaConsumer", "kafka", Service.BROKER, False, _words("poll commit")),
@@ -461,6 +474,20 @@ _CONSTRUCTORS: dict[str, str] = {
         ("pymongo.MongoClient", "pymongo.mongo_client.MongoClient"), "pymongo.MongoClient"),
     **dict.fromkeys(
         ("motor.motor_asyncio.AsyncIOMotorClient",), "motor.motor_asyncio.AsyncIOMotorClient"),
+    **dict.fromkeys(
+        ("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
+         "sqlalchemy.engine.create.create_engine", "sqlalchemy.Engine", "sqlalchemy.engine.Engine",
+         "sqlalchemy.engine.base.Engine", "sqlmodel.create_engine"), "sqlalchemy.engine.Engine"),
+    **dict.fromkeys(
+        ("sqlalchemy.ext.asyncio.create_async_engine",
+         "sqlalchemy.ext.asyncio.engine.create_async_engine", "sqlalchemy.ext.asyncio.AsyncEngine",
+         "sqlalchemy.ext.asyncio.engine.AsyncEngine"), "sqlalchemy.ext.asyncio.AsyncEngine"),
+    **dict.fromkeys(
+        ("psycopg_pool.ConnectionPool", "psycopg_pool.pool.ConnectionPool"),
+        "psycopg_pool.ConnectionPool"),
+    **dict.fromkeys(
+        ("psycopg_pool.AsyncConnectionPool", "psycopg_pool.pool_async.AsyncConnectionPool"),
+        "psycopg_pool.AsyncConnectionPool"),
     **{n: n for n in ("kafka.KafkaProducer", "kafka.KafkaConsumer", "confluent_kafka.Producer",
                       "confluent_kafka.Consumer", "aiokafka.AIOKafkaProducer",
                       "aiokafka.AIOKafkaConsumer", "pika.BlockingConnection")},
@@ -484,8 +511,20 @@ _HELPERS: dict[str, _Helper] = {
     "urllib3.request": _Helper("urllib3", Service.HTTP, False),
 }
 
+
+def _import_triggers() -> tuple[str, ...]:
+    """Words one of which a file must contain to hold a call this catalogue recognises: the top
+    package of every name above (`http.client` spelled out: "http" is in every URL), and the
+    marks of gRPC stubs and boto3-stubs annotations. For a rule's `triggers`."""
+    heads = {name.split(".")[0] for name in (*_CONSTRUCTORS, *_HELPERS)} - {"http"}
+    return (*sorted(heads), "http.client", "HTTPConnection", "HTTPSConnection", "_pb2_grpc",
+            "mypy_boto3_")
+
+
 # Factories that connect although the type they build does not on construction.
 _CONNECTING_FACTORIES = frozenset({"socket.create_connection"})
+
+IMPORT_TRIGGERS = _import_triggers()
 
 _GRPC_CALL_WRAPPERS = frozenset({"future", "with_call"})
 

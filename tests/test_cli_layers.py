@@ -210,7 +210,9 @@ def test_init_writes_the_layers_that_layers_showed(sample, tmp_path):
     assert layer_of_each_module(again) == layer_of_each_module(shown)
     assert all(g["reason"] == f'pattern "{g["root"]}"'
                for groups in again["layers"].values() for g in groups)
-    check = invoke("check", project, "--no-cache", "--format", "json")
+    # The layers init wrote leave the architecture rules clean; the other families judge the
+    # samples' code itself (the flat sample's engine, say, has no pool bounds: ARC302).
+    check = invoke("check", project, "--no-cache", "--format", "json", "--select", "ARC1")
     assert check.exit_code == 0, check.output
 
 

@@ -480,3 +480,52 @@ def test_find_argument_by_keyword_position_and_hidden():
     assert find_argument(_call("f(a, **kw)"), "timeout").hidden
     assert find_argument(_call("f(*args)"), "timeout", 2).hidden
     assert find_argument(_call("f(*args)"), "timeout").missing  # keyword-only: *args cannot
+
+
+# -- engines and pools (ARC302) ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("source", "call", "client"),
+    [
+        ("from sqlalchemy import create_engine\ncreate_engine(u)", "create_engine(u)",
+         "sqlalchemy.engine.Engine"),
+        ("import sqlmodel\nsqlmodel.create_engine(u)", "sqlmodel.create_engine(u)",
+         "sqlalchemy.engine.Engine"),
+        ("from sqlalchemy.ext.asyncio import create_async_engine\ncreate_async_engine(u)",
+         "create_async_engine(u)", "sqlalchemy.ext.asyncio.AsyncEngine"),
+        ("from psycopg_pool import ConnectionPool\nConnectionPool(u)", "ConnectionPool(u)",
+         "psycopg_pool.ConnectionPool"),
+        ("from psycopg_pool import AsyncConnectionPool\nAsyncConnectionPool(u)",
+         "AsyncConnectionPool(u)", "psycopg_pool.AsyncConnectionPool"),
+    ],
+)
+def test_engines_and_pools_are_constructions_without_io(source, call, client):
+    ext = one(source, call)
+    assert ext is not None and ext.kind is CallKind.CONSTRUCTION
+    assert ext.client is not None and ext.client.name == client
+    assert ext.service is Service.DATABASE and not ext.performs_io
+
+
+def test_engines_hand_out_connections_and_pool_connections_are_psycopg():
+    found = calls("""
+from sqlalchemy import create_engine
+from psycopg_pool import ConnectionPool
+engine = create_engine(u)
+engine.connect()
+pool = ConnectionPool(u)
+with pool.connection() as conn:
+    conn.execute(q)
+""")
+    connect = found["engine.connect()"]  # hands out a Connection; not a call of the engine
+    assert connect is not None and connect.kind is CallKind.CONSTRUCTION
+    assert connect.client is not None and connect.client.name == "sqlalchemy.engine.Connection"
+    ext = found["conn.execute(q)"]
+    assert ext is not None and ext.library == "psycopg" and ext.kind is CallKind.METHOD
+
+
+def test_import_triggers_cover_every_catalogue_library():
+    from archlint.rules._calls import IMPORT_TRIGGERS
+
+    for word in ("requests", "redis", "psycopg2", "sqlalchemy", "psycopg_pool", "http.client",
+                 "_pb2_grpc", "mypy_boto3_"):
+        assert word in IMPORT_TRIGGERS
+    assert "http" not in IMPORT_TRIGGERS

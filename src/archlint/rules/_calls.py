@@ -369,6 +369,14 @@ _TYPES: dict[str, ClientType] = {
             "sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy", Service.DATABASE, True,
             _SQLA_SESSION,
         ),
+        ClientType(
+            "psycopg_pool.ConnectionPool", "psycopg_pool", Service.DATABASE, False,
+            derived={"connection": "psycopg.Connection", "getconn": "psycopg.Connection"},
+        ),
+        ClientType(
+            "psycopg_pool.AsyncConnectionPool", "psycopg_pool", Service.DATABASE, True,
+            derived={"connection": "psycopg.AsyncConnection", "getconn": "psycopg.AsyncConnection"},
+        ),
         # brokers
         ClientType("kafka.KafkaProducer", "kafka", Service.BROKER, False, _words("send flush")),
         ClientType("kafka.KafkaConsumer", "kafka", Service.BROKER, False, _words("poll commit")),
@@ -517,6 +525,12 @@ _CONSTRUCTORS: dict[str, str] = {
         ("sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession",
          "sqlalchemy.ext.asyncio.async_scoped_session",
          "sqlmodel.ext.asyncio.session.AsyncSession"), "sqlalchemy.ext.asyncio.AsyncSession"),
+    **dict.fromkeys(
+        ("psycopg_pool.ConnectionPool", "psycopg_pool.pool.ConnectionPool"),
+        "psycopg_pool.ConnectionPool"),
+    **dict.fromkeys(
+        ("psycopg_pool.AsyncConnectionPool", "psycopg_pool.pool_async.AsyncConnectionPool"),
+        "psycopg_pool.AsyncConnectionPool"),
     **{n: n for n in ("kafka.KafkaProducer", "kafka.KafkaConsumer", "confluent_kafka.Producer",
                       "confluent_kafka.Consumer", "aiokafka.AIOKafkaProducer",
                       "aiokafka.AIOKafkaConsumer", "pika.BlockingConnection")},
@@ -540,8 +554,20 @@ _HELPERS: dict[str, _Helper] = {
     "urllib3.request": _Helper("urllib3", Service.HTTP, False),
 }
 
+
+def _import_triggers() -> tuple[str, ...]:
+    """Words one of which a file must contain to hold a call this catalogue recognises: the top
+    package of every name above (`http.client` spelled out: "http" is in every URL), and the
+    marks of gRPC stubs and boto3-stubs annotations. For a rule's `triggers`."""
+    heads = {name.split(".")[0] for name in (*_CONSTRUCTORS, *_HELPERS)} - {"http"}
+    return (*sorted(heads), "http.client", "HTTPConnection", "HTTPSConnection", "_pb2_grpc",
+            "mypy_boto3_")
+
+
 # Factories that connect although the type they build does not on construction.
 _CONNECTING_FACTORIES = frozenset({"socket.create_connection"})
+
+IMPORT_TRIGGERS = _import_triggers()
 
 _GRPC_CALL_WRAPPERS = frozenset({"future", "with_call"})
 

@@ -1319,3 +1319,24 @@ def stale(cursor, thresholds, limit):
     cursor.execute(f"SELECT * FROM t LIMIT {limit}")
 """
     assert lines(source) == [4]
+
+
+def test_closures_see_what_every_call_passes_their_enclosing_private_function():
+    source = """
+def _fetcher(cursor, view):
+    def fetch(days: int):
+        cursor.execute(f"SELECT * FROM {view}")
+    return fetch
+
+def public_fetcher(cursor, view):
+    def fetch():
+        cursor.execute(f"SELECT * FROM {view}")
+    return fetch
+
+class Usage:
+    VIEW = "QUERY_HISTORY"
+
+    def rows(self, cursor):
+        return _fetcher(cursor, self.VIEW)
+"""
+    assert lines(source) == [9]

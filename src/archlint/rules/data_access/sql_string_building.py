@@ -1147,6 +1147,13 @@ class SqlStringBuilding(Rule):
                 v = comp[name]
                 return _unknown(node) if v.kind == UNKNOWN else v
         v = self._scopes[-1].get(name)
+        if v is None and self._funcs and name not in self._shared.local_names(self._funcs[-1][0]):
+            # a free variable of a closure: a constant of an enclosing function counts
+            for scope in reversed(self._scopes[:-1]):
+                outer = scope.get(name)
+                if outer is not None:
+                    v = outer if outer.kind == CONST else None
+                    break
         if v is not None:
             if v.kind == UNKNOWN:
                 return _unknown(node) if v.keys is None else _V(UNKNOWN, node=node, keys=v.keys)
@@ -1775,7 +1782,12 @@ class SqlStringBuilding(Rule):
             shared.active.add(id(fn))
             try:
                 bound = self._propagated(fn)
-                sub = self._walk_function(fn, cls, self._scopes[:-1], bound)
+                outer = [dict(scope) for scope in self._scopes[:-1]]
+                if len(self._funcs) > 1 and outer:
+                    # a closure: what every call passes its enclosing private function
+                    enclosing, _ = self._funcs[-2]
+                    outer[-1].update(self._propagated(enclosing))
+                sub = self._walk_function(fn, cls, outer, bound)
             finally:
                 shared.active.discard(id(fn))
             reported = shared.confirmed[id(fn)] = frozenset(sub._reported)

@@ -45,7 +45,7 @@ from functools import lru_cache
 
 import libcst as cst
 
-from archlint.rules._names import NameTable
+from archlint.rules._names import NameTable, dotted
 
 
 class Service(enum.Enum):
@@ -750,3 +750,29 @@ def find_argument(call: cst.Call, keyword: str, position: int | None = None) -> 
 
 def is_none(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+_SNIPPET_MODULE = cst.Module(body=[])
+
+
+def code_snippet(node: cst.CSTNode | None, limit: int = 40) -> str:
+    """The code of a node on one line, cut to `limit` characters: what messages quote."""
+    if node is None:
+        return ""
+    text = " ".join(_SNIPPET_MODULE.code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_call(node: cst.Call, ext: ExternalCall) -> str:
+    """How a message names an external call: `requests.get()`, or for a method of a known
+    client `self.session.post() (self.session: requests.Session)`."""
+    if ext.kind is CallKind.HELPER:
+        return f"{ext.qualified}()"
+    code = f"{code_snippet(node.func, 60)}()"
+    if ext.kind is CallKind.METHOD and ext.client is not None and isinstance(
+        node.func, cst.Attribute
+    ):
+        receiver = dotted(node.func.value)
+        if receiver is not None:
+            return f"{code} ({receiver}: {ext.client.name})"
+    return code

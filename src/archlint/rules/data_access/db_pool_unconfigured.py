@@ -8,7 +8,14 @@ from typing import ClassVar
 import libcst as cst
 
 from archlint.model import Severity
-from archlint.rules._calls import ExternalCall, Service, classify_callee, find_argument, is_none
+from archlint.rules._calls import (
+    ExternalCall,
+    Service,
+    classify_callee,
+    code_snippet,
+    find_argument,
+    is_none,
+)
 from archlint.rules._names import dotted, iter_statements
 from archlint.rules.base import Invalid, Rule, Valid
 
@@ -366,7 +373,7 @@ class DbPoolUnconfigured(Rule):
             missing.append(timeout)
         if not missing:
             return
-        who = _code(node.func)
+        who = code_snippet(node.func, 50)
         message = f"{who}() has no {' and no '.join(missing)}: "
         if len(missing) == 2 or missing[0] != timeout:
             message += f"it keeps {default} connections per process, sized for no deployment"
@@ -394,7 +401,7 @@ class DbPoolUnconfigured(Rule):
             text = _literal_prefix(url.arg.value) if url.arg is not None else None
             if text is not None and "max_connections=" in text:
                 return
-        who = _code(node.func)
+        who = code_snippet(node.func, 50)
         message = (
             f"{who}() has no max_connections: redis-py's connection pool grows without bound, one "
             "connection per concurrent command, until Redis refuses clients (maxclients)"
@@ -407,7 +414,7 @@ class DbPoolUnconfigured(Rule):
         function = self.ctx.current_function
         if function is None or not self._is_handler(function):
             return
-        who = _code(node.func)
+        who = code_snippet(node.func, 50)
         if ext.client is not None and ext.client.connects.value == "always" and ext.library in (
             "psycopg2", "psycopg", "pymysql", "asyncpg"
         ) and not ext.qualified.endswith("create_pool"):
@@ -631,8 +638,3 @@ def _scheme(text: str) -> str | None:
 
 
 _MODULE = cst.Module(body=[])
-
-
-def _code(node: cst.CSTNode) -> str:
-    text = " ".join(_MODULE.code_for_node(node).split())
-    return text if len(text) <= 50 else text[:47] + "..."

@@ -8,9 +8,15 @@ from typing import ClassVar
 import libcst as cst
 
 from archlint.model import Severity
-from archlint.rules._calls import CallKind, ExternalCall, Service, classify_callee
-from archlint.rules._names import dotted
-from archlint.rules.base import FileContext, Invalid, Rule, Valid
+from archlint.rules._calls import (
+    CallKind,
+    ExternalCall,
+    Service,
+    classify_callee,
+    code_snippet,
+    describe_call,
+)
+from archlint.rules.base import FileContext, Invalid, Rule
 
 
 @dataclass(frozen=True)
@@ -463,7 +469,7 @@ class BlockingCallInAsync(Rule):
         if qualified in _OFFLOADERS or (
             isinstance(func, cst.Attribute) and func.attr.value in _OFFLOAD_METHODS
         ):
-            name = _code(func, 60)
+            name = code_snippet(func, 60)
         else:
             return
         for arg in node.args:
@@ -474,7 +480,7 @@ class BlockingCallInAsync(Rule):
     def _remedy(self, node: cst.Call, instead: str | None, threadable: bool = True) -> str:
         """What to do: the asynchronous form, or a worker thread, which is handed the function,
         not its result."""
-        func = _code(node.func)
+        func = code_snippet(node.func)
         offloader = self._offloaded.get(id(node))
         if offloader is not None:
             args = "None, " if offloader.endswith("run_in_executor") else ""
@@ -515,7 +521,7 @@ class BlockingCallInAsync(Rule):
             how = f"a synchronous {what} through {client}"
         alternative = _ASYNC_CLIENTS.get(ext.library)
         instead = f"{alternative} and await it" if alternative else None
-        message = f"{_who(node, ext)} {_where(function)}: {how}{self._remedy(node, instead)}"
+        message = f"{describe_call(node, ext)} {_where(function)}: {how}{self._remedy(node, instead)}"
         self.report(node, message, help=_HELP)
 
 
@@ -543,30 +549,7 @@ def _blocks(ext: ExternalCall) -> bool:
 def _non_blocking(node: cst.Call) -> bool:
     """`os.waitpid(pid, os.WNOHANG)`: polls and returns at once."""
     return any(
-        flag in _CODE_MODULE.code_for_node(arg.value)
+        flag in code_snippet(arg.value, 10_000)
         for arg in node.args
         for flag in _NON_BLOCKING_FLAGS
     )
-
-
-def _who(node: cst.Call, ext: ExternalCall) -> str:
-    if ext.kind is CallKind.HELPER:
-        return f"{ext.qualified}()"
-    code = f"{_code(node.func, 60)}()"
-    if (
-        ext.kind is CallKind.METHOD
-        and ext.client is not None
-        and isinstance(node.func, cst.Attribute)
-    ):
-        receiver = dotted(node.func.value)
-        if receiver is not None:
-            return f"{code} ({receiver}: {ext.client.name})"
-    return code
-
-
-_CODE_MODULE = cst.Module(body=[])
-
-
-def _code(node: cst.CSTNode, limit: int = 40) -> str:
-    text = " ".join(_CODE_MODULE.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

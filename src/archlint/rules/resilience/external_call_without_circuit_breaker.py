@@ -9,7 +9,7 @@ from typing import ClassVar
 import libcst as cst
 
 from archlint.model import Severity
-from archlint.rules._calls import CallKind, ExternalCall, Service, classify_callee
+from archlint.rules._calls import CallKind, ExternalCall, Service, classify_callee, code_snippet
 from archlint.rules._names import dotted
 from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
 from archlint.rules.resilience._retries import RetryKind, decorator_retry, retry_kind
@@ -560,7 +560,7 @@ class ExternalCallWithoutCircuitBreaker(Rule):
     def _who(self, node: cst.Call, ext: ExternalCall) -> str:
         if ext.kind is CallKind.HELPER:
             return f"{ext.qualified}()"
-        code = f"{_code(node.func)}()"
+        code = f"{code_snippet(node.func)}()"
         if ext.kind is CallKind.STUB:
             return f"{code} (gRPC stub)"
         if ext.client is not None:
@@ -821,9 +821,3 @@ def _is_self_method(expr: cst.BaseExpression) -> bool:
         and isinstance(expr.value, cst.Name)
         and expr.value.value in ("self", "cls")
     )
-
-
-def _code(node: cst.CSTNode, limit: int = 60) -> str:
-    text = cst.Module([]).code_for_node(node)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -15,6 +15,8 @@ from archlint.rules._calls import (
     ExternalCall,
     classify_callee,
     client_type,
+    code_snippet,
+    describe_call,
     find_argument,
     is_none,
 )
@@ -810,7 +812,7 @@ class ExternalCallWithoutTimeout(Rule):
         if ext.kind is CallKind.CONSTRUCTION:
             name = ext.qualified.replace("httpx._client.", "httpx.")
             if arg.state == _NONE:
-                shown = _code(arg.arg.value) if arg.arg is not None else "None"
+                shown = code_snippet(arg.arg.value) if arg.arg is not None else "None"
                 message = (
                     f"{name}(timeout={shown}) turns off every timeout for all requests of this "
                     f"client; a stalled server {self._stalls(ext)}"
@@ -879,7 +881,7 @@ class ExternalCallWithoutTimeout(Rule):
             if read.state != _NONE:
                 return
             message = (
-                f"{_code(node, 50)} sets no read timeout (read is None); a client or request "
+                f"{code_snippet(node, 50)} sets no read timeout (read is None); a client or request "
                 "using it waits forever on a stalled server"
             )
             help = f"give it a bound, e.g. httpx.Timeout({self._d}, connect=3.0)"
@@ -890,7 +892,7 @@ class ExternalCallWithoutTimeout(Rule):
         if total.state == _GIVEN or sock_read.state == _GIVEN:
             return
         message = (
-            f"{_code(node, 50)} sets neither total nor sock_read, so nothing bounds a request or "
+            f"{code_snippet(node, 50)} sets neither total nor sock_read, so nothing bounds a request or "
             "a read; a session or request using it waits forever on a stalled server"
         )
         d = self._d
@@ -993,7 +995,7 @@ class ExternalCallWithoutTimeout(Rule):
     def _boto_name(self, node: cst.Call, ext: ExternalCall) -> str:
         if ext.qualified in ("boto3.client", "boto3.resource"):
             return ext.qualified
-        return _code(node.func, 40)
+        return code_snippet(node.func, 40)
 
     # gRPC -------------------------------------------------------------------------------------
     def _check_grpc(self, node: cst.Call, ext: ExternalCall) -> None:
@@ -1003,7 +1005,7 @@ class ExternalCallWithoutTimeout(Rule):
         if arg.state not in (_MISSING, _NONE):
             return
         message = (
-            f"gRPC call {_code(node.func, 60)}() {self._what(arg, 'timeout')}, so it has no "
+            f"gRPC call {code_snippet(node.func, 60)}() {self._what(arg, 'timeout')}, so it has no "
             "deadline; a stalled server holds this call forever"
         )
         self._report(node, message, f"pass timeout={self._d} (a deadline in seconds)", arg)
@@ -1021,7 +1023,7 @@ class ExternalCallWithoutTimeout(Rule):
         last = ext.qualified.rpartition(".")[2]
         if last == "from_url":
             url = find_argument(node, "url", 0).arg
-            if url is not None and "socket_timeout" in _code(url.value, 10_000):
+            if url is not None and "socket_timeout" in code_snippet(url.value, 10_000):
                 return
         position = 4 if last in ("Redis", "StrictRedis") else None
         arg = self._argument(node, "socket_timeout", position)
@@ -1041,18 +1043,7 @@ class ExternalCallWithoutTimeout(Rule):
         return f"{self.options.default_timeout:g}"
 
     def _who(self, node: cst.Call, ext: ExternalCall) -> str:
-        if ext.kind is CallKind.HELPER:
-            return f"{ext.qualified}()"
-        code = f"{_code(node.func, 60)}()"
-        if (
-            ext.kind is CallKind.METHOD
-            and ext.client is not None
-            and isinstance(node.func, cst.Attribute)
-        ):
-            receiver = dotted(node.func.value)
-            if receiver is not None:
-                return f"{code} ({receiver}: {ext.client.name})"
-        return code
+        return describe_call(node, ext)
 
     @staticmethod
     def _stalls(ext: ExternalCall) -> str:
@@ -1065,13 +1056,13 @@ class ExternalCallWithoutTimeout(Rule):
         if arg.state == _MISSING:
             return f"has no {keyword}"
         if arg.binding is not None and arg.arg is not None:
-            return f"passes {keyword}={_code(arg.arg.value)}, which is None"
+            return f"passes {keyword}={code_snippet(arg.arg.value)}, which is None"
         return f"passes {keyword}=None"
 
     def _report(self, node: cst.Call, message: str, help: str, arg: _Arg | None = None) -> None:
         related: list[tuple[cst.CSTNode, str]] = []
         if arg is not None and arg.binding is not None and arg.state == _NONE:
-            name = _code(arg.arg.value) if arg.arg is not None else "the name"
+            name = code_snippet(arg.arg.value) if arg.arg is not None else "the name"
             related.append((arg.binding.statement, f"{name} is bound to None here"))
         self.report(node, message, help=help, related=related)
 
@@ -1385,11 +1376,3 @@ def _forget_imported(scope: dict[str, object], node: cst.Import | cst.ImportFrom
                 scope[name.split(".")[0]] = _UNKNOWN
 
 
-_CODE_MODULE = cst.Module(body=[])
-
-
-def _code(node: cst.CSTNode | None, limit: int = 40) -> str:
-    if node is None:
-        return ""
-    text = " ".join(_CODE_MODULE.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

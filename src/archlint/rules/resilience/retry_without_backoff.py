@@ -7,7 +7,14 @@ from typing import ClassVar
 import libcst as cst
 
 from archlint.model import Severity
-from archlint.rules._calls import CallKind, ExternalCall, classify, find_argument, is_none
+from archlint.rules._calls import (
+    CallKind,
+    ExternalCall,
+    classify,
+    code_snippet,
+    find_argument,
+    is_none,
+)
 from archlint.rules._names import dotted
 from archlint.rules.base import FileContext, Invalid, NoOptions, Rule, Valid
 from archlint.rules.resilience._retries import RetryKind, retry_kind
@@ -262,7 +269,7 @@ class RetryWithoutBackoff(Rule):
         if wait.missing:
             missing.append("no wait= (tenacity retries at once by default)")
         elif wait.arg is not None and self._no_wait(wait.arg.value):
-            missing.append(f"wait={_code(wait.arg.value)}, no wait at all")
+            missing.append(f"wait={code_snippet(wait.arg.value)}, no wait at all")
         if not missing:
             return
         what = "@" + written if kind is RetryKind.TENACITY_DECORATOR else written
@@ -315,7 +322,7 @@ class RetryWithoutBackoff(Rule):
         if factor.arg is None:
             what = "has no backoff_factor (urllib3's default is 0)"
         elif _is_zero(factor.arg.value):
-            what = f"has backoff_factor={_code(factor.arg.value)}"
+            what = f"has backoff_factor={code_snippet(factor.arg.value)}"
         else:
             return
         written = dotted(node.func) or qualified
@@ -362,7 +369,7 @@ class RetryWithoutBackoff(Rule):
             ext = classify(call, self.ctx.names)
             if ext is None or (ext.kind is CallKind.CONSTRUCTION and not ext.performs_io):
                 continue
-            return ext, f"{_code(call.func)}()"
+            return ext, f"{code_snippet(call.func)}()"
         return None
 
 
@@ -422,7 +429,7 @@ def _catches_transport(expr: cst.BaseExpression | None) -> bool:
 def _caught(handler: cst.ExceptHandler) -> str:
     if handler.type is None:
         return "any exception"
-    return _code(handler.type)
+    return code_snippet(handler.type)
 
 
 class _LoopScan(cst.CSTVisitor):
@@ -539,8 +546,3 @@ class _Calls(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.found.append(node)
-
-
-def _code(node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(cst.Module([]).code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

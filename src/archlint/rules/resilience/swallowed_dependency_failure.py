@@ -8,7 +8,7 @@ from typing import ClassVar
 import libcst as cst
 
 from archlint.model import Severity
-from archlint.rules._calls import IMPORT_TRIGGERS, CallKind, ExternalCall, classify
+from archlint.rules._calls import IMPORT_TRIGGERS, CallKind, ExternalCall, classify, code_snippet
 from archlint.rules._names import dotted
 from archlint.rules.base import Invalid, Rule
 
@@ -379,7 +379,7 @@ def _body_words(handler: cst.ExceptHandler) -> str:
 def _clause(handler: cst.ExceptHandler) -> str:
     if handler.type is None:
         return "bare `except:`"
-    text = " ".join(_MODULE.code_for_node(handler.type).split())
+    text = code_snippet(handler.type, 10_000)
     if len(text) > 50:
         text = text[:47] + "..."
     return f"`except {text}:`"
@@ -388,12 +388,8 @@ def _clause(handler: cst.ExceptHandler) -> str:
 def _who(node: cst.Call, ext: ExternalCall) -> str:
     if ext.kind is CallKind.HELPER:
         return f"{ext.qualified}()"
-    code = " ".join(_MODULE.code_for_node(node.func).split())
-    if len(code) > 50:
-        code = code[:47] + "..."
+    code = code_snippet(node.func, 50)
     if ext.kind is CallKind.METHOD and ext.client is not None:
         return f"{code}() ({ext.client.name})"
     return f"{code}()"
 
-
-_MODULE = cst.Module(body=[])

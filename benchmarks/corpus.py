@@ -81,6 +81,24 @@ CORPUS: list[tuple[str, str, str | None]] = [
         "2.0.1",
         "80a27bef3644d3a80215aebb0d9d8c036b19a770200ed0ebc1e21bd0e3526098",
     ),
+    # Async services for the resilience and data-access rules (ARC302/303/403/404/405), which
+    # found almost nothing above. Chainlit's FastAPI server (66 modules): a DynamoDB data layer
+    # calling sync boto3 inside `async def`, an asyncpg pool, SQLAlchemy engines, OAuth calls
+    # through httpx under `except Exception: pass`.
+    ("chainlit", "2.12.0", "17cbd2c408f775a123892984bf9170674b5c81a01f7a8af278912e2786253ffc"),
+    # Rasa's Sanic server (296 modules): `requests` inside async channel handlers, sync
+    # Redis/SQLAlchemy tracker and lock stores, a Kafka producer flushed in `async def`.
+    ("rasa", "3.6.21", "77e713ce668c3309959669e22b6d0cdde0260b12d33cfa3b95b7807526e3a641"),
+    # OpenHands' FastAPI app server (227 modules): subprocesses and sandbox polling in async
+    # services, SQLAlchemy sync and async engines built per database backend.
+    (
+        "openhands-ai",
+        "1.11.0",
+        "833de097150d498ffc7e175869df4723aec4a6b3c0be27545ca37089e6452c8f",
+    ),
+    # PR-Agent (119 modules, async git-provider and LLM handlers): tenacity `@retry` on LLM
+    # calls, the only retry decorators in the corpus (ARC404).
+    ("pr-agent", "0.49.0", "657d2f8e495c5a256d091077a7a33ddaf8252dd16f97727da3de06f139c581ca"),
 ]
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -144,3 +144,23 @@ def test_chains_that_leave_the_layered_package_count_only_for_declared_layers():
     assert arc102(source, "app/domain/order.py", files) == []
     declared = {"layers": {"domain": ["app.domain"], "infrastructure": ["app.infrastructure"]}}
     assert [f.span.line for f in arc102(source, "app/domain/order.py", files, declared)] == [1]
+
+
+def test_importing_ports_in_an_interfaces_folder_is_dependency_inversion():
+    files = {
+        "app/__init__.py": "",
+        "app/infrastructure/__init__.py": "",
+        "app/interfaces/__init__.py": "from .readers import IReader\nfrom .repo import Repo\n",
+        "app/interfaces/readers.py": (
+            "from abc import ABC, abstractmethod\n\nclass IReader(ABC):\n"
+            "    @abstractmethod\n    def read(self): ...\n"
+        ),
+        "app/interfaces/repo.py": (
+            "from typing import Protocol\n\nclass Repo(Protocol):\n    name: str\n"
+        ),
+        "app/interfaces/routes.py": "def index():\n    return 'ok'\n",
+    }
+    source = ("from app.interfaces import IReader\nfrom app.interfaces.repo import Repo\n"
+              "from app.interfaces.routes import index\n")
+    found = arc102(source, "app/infrastructure/csv_reader.py", files)
+    assert [f.span.line for f in found] == [3]

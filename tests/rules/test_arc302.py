@@ -282,3 +282,21 @@ def notes():
         conn.execute("select 1")
     return sqlite3.connect("notes.db").execute("select 1")
 """) == []
+
+
+def test_url_create_with_a_drivername_keyword_is_read():
+    from archlint.rules.data_access.db_pool_unconfigured import DbPoolUnconfigured
+    from _support import run_rule
+
+    source = """
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+def cache_db(path):
+    return sa.create_engine(URL.create(drivername="sqlite", database=path), future=True)
+
+def main_db(host):
+    return sa.create_engine(URL.create(drivername="postgresql", host=host))
+"""
+    result = run_rule(DbPoolUnconfigured, source, path="app/db.py")
+    assert [f.span.line for f in result.findings] == [9]

@@ -258,3 +258,38 @@ def f(client, u):
     except Exception:
         pass
 """) == []
+
+
+def test_a_failed_round_of_a_polling_loop_is_not_a_swallowed_failure():
+    from archlint.rules.resilience.swallowed_dependency_failure import SwallowedDependencyFailure
+    from _support import run_rule
+
+    source = """
+import asyncio, time, requests
+
+async def wait_ready(client, url):
+    while True:
+        try:
+            await client.get(url)
+            return True
+        except Exception:
+            pass
+        await asyncio.sleep(1)
+
+def wait_ready_sync(url):
+    for _ in range(30):
+        try:
+            requests.get(url, timeout=1)
+        except Exception:
+            pass
+        time.sleep(1)
+
+def hammer(url):
+    while True:
+        try:
+            requests.get(url, timeout=1)
+        except Exception:
+            pass
+"""
+    result = run_rule(SwallowedDependencyFailure, source, path="app/ready.py")
+    assert [f.span.line for f in result.findings] == [25]

@@ -9,11 +9,13 @@ from typing import ClassVar
 from importlinter.contracts.layers import LayersContract
 
 from archlint.model import Related, Severity, Span
+from archlint.rules._class_shape import ClassShape
+from archlint.rules._classes import BindingCollector, ClassCollector, symbols
 from archlint.rules.architecture._contracts import Link, Violation, problems
 from archlint.rules.architecture._imports import ImportCollector
 from archlint.rules.architecture._layers import LAYERS
 from archlint.rules.architecture._project import Structure, structure
-from archlint.rules.base import Invalid, NoOptions, ProjectRule, Valid
+from archlint.rules.base import Invalid, NoOptions, ProjectModel, ProjectRule, Valid
 
 _ORDER = " < ".join(LAYERS)
 
@@ -62,6 +64,10 @@ class LayerViolation(ProjectRule):
       importers; they may still carry a chain from one layer to another.
     - Imports under `if TYPE_CHECKING:` (unless `typing-imports = "report"`): they never run.
     - Third-party libraries: a framework imported by the domain is ARC101.
+    - With layers detected from folder names: imports of modules that hold only abstractions
+      (ABCs whose methods are all abstract, Protocols) or of packages that only re-export them:
+      an adapter importing the port it implements is dependency inversion, even when the ports
+      sit in a folder called `interfaces`.
     - With layers detected from folder names: packages that are not built in layers (a lone
       `entities` or `api` folder; see `archlint layers`), and chains that leave the layered
       package on the way (typically through a top-level `__init__` that imports half the
@@ -79,7 +85,7 @@ class LayerViolation(ProjectRule):
     code, name, severity = "ARC102", "layer-violation", Severity.ERROR
     tags = ("architecture",)
     Options = NoOptions
-    collectors = (ImportCollector,)
+    collectors = (ImportCollector, ClassCollector, BindingCollector)
 
     VALID: ClassVar = [
         Valid(
@@ -138,9 +144,10 @@ class LayerViolation(ProjectRule):
         graph = project.graph(typing_imports=self.project.typing_imports == "report")
         outcome = contract.check(graph, verbose=False)
         found: dict[tuple[str, int], list[_Violation]] = {}
+        ports = _port_modules(self.project, project)
         for problem in problems("layers", contract, outcome, graph):
             if isinstance(problem, Violation):
-                for violation in _violations(project, problem):
+                for violation in _violations(project, problem, ports):
                     found.setdefault((violation.path, violation.span.line), []).append(violation)
         for violations in found.values():
             self._report(project, violations)
@@ -217,7 +224,8 @@ def _contract_layers(project: Structure) -> list[str]:
     return [" : ".join(sorted(flat[layer])) for layer in reversed(LAYERS) if flat[layer]]
 
 
-def _violations(project: Structure, problem: Violation) -> Iterable[_Violation]:
+def _violations(project: Structure, problem: Violation, ports: frozenset[str]
+                ) -> Iterable[_Violation]:
     first, rest = problem.links[0], problem.links[1:]
     path = project.modules.path_of.get(first.importer)
     if path is None:
@@ -226,12 +234,36 @@ def _violations(project: Structure, problem: Violation) -> Iterable[_Violation]:
     if _detected(project, first.importer) and (
         not _inside_container(project, first.importer, names[1:-1])
         or any(_lazy(project, link) for link in rest)
+        or names[-1] in ports
     ):
         return
     related = tuple(r for r in (_related(project, link) for link in rest) if r is not None)
     for line in first.lines:
         if line is not None:
             yield _Violation(path, _span(project, first.importer, line), not rest, names, related)
+
+
+def _port_modules(model: ProjectModel, project: Structure) -> frozenset[str]:
+    """Modules that hold only abstractions (ABCs whose methods are all abstract, Protocols), and
+    packages that only re-export such modules: depending on them is dependency inversion, not
+    a violation, whatever their folder is called (`interfaces/` often holds ports)."""
+    by_module: dict[str, list[bool]] = {}
+    for (module, qualname), cls in symbols(model).classes.items():
+        if "." not in qualname:
+            is_port = _abstract(cls.fact.shape) or any(
+                base.name.rpartition(".")[2] == "Protocol" for base in cls.fact.bases)
+            by_module.setdefault(module, []).append(is_port)
+    ports = {m for m, flags in by_module.items() if all(flags)}
+    for module in project.modules.packages:  # interfaces/__init__.py re-exporting the ports
+        targets = {t for imp in project.imports if imp.importer == module for t in imp.targets
+                   if project.modules.is_internal(t)}
+        if module not in by_module and targets and targets <= ports:
+            ports.add(module)
+    return frozenset(ports)
+
+
+def _abstract(shape: ClassShape) -> bool:
+    return bool(shape.members) and all(m.kind == "abstract" for m in shape.members)
 
 
 def _detected(project: Structure, module: str) -> bool:

@@ -319,16 +319,20 @@ class DbPoolUnconfigured(Rule):
     def _dialect(self, expr: cst.BaseExpression) -> str | None:
         """The dialect of a URL expression when the code spells it out, else None: a literal
         (`"postgresql://..."`, an f-string's head, `"sqlite:///" + path`), a name bound once to
-        one, or `URL.create("postgresql+psycopg", ...)` / `make_url("...")`."""
+        one, or `URL.create("postgresql+psycopg", ...)` (also `drivername=`) / `make_url("...")`."""
         if isinstance(expr, cst.Name):
             bound = self._bound_once(expr.value)
             expr = bound if bound is not None else expr
         text = _literal_prefix(expr)
         if text is not None:
             return _scheme(text)
-        if isinstance(expr, cst.Call) and expr.args and expr.args[0].keyword is None:
+        if isinstance(expr, cst.Call) and expr.args:
             name = dotted(expr.func)
-            first = _literal_prefix(expr.args[0].value)
+            driver = next((a for a in expr.args if a.keyword is not None
+                           and a.keyword.value == "drivername"), None)
+            if driver is None and expr.args[0].keyword is None:
+                driver = expr.args[0]  # URL.create("postgresql+psycopg", ...)
+            first = _literal_prefix(driver.value) if driver is not None else None
             if name is not None and first is not None:
                 factory = name.rpartition(".")[2]
                 if factory == "make_url":

@@ -89,6 +89,8 @@ class SwallowedDependencyFailure(Rule):
       expected exception is a decision, not a blanket.
     - Calls made in the handler, `else:` or `finally:` blocks, and calls in functions or lambdas
       defined inside the `try:`.
+    - A `try:` inside a loop that sleeps between rounds (a readiness poll, a reconnect loop):
+      a failed round means "not yet", and the loop is the handling.
     - `contextlib.suppress(Exception)` around a call, and calls archlint cannot recognise as
       external (a client passed in without a type annotation, project wrappers); building a client
       that does not connect (`requests.Session()`, `redis.Redis()`) is not an external call.
@@ -291,10 +293,21 @@ class SwallowedDependencyFailure(Rule):
             return
 
     def leave_Try(self, node: cst.Try) -> None:
+        polling = self._in_polling_loop()
         for handler in node.handlers:
             entry = self._swallowed.pop(id(handler), None)
-            if entry is not None:
+            if entry is not None and not polling:
                 self._report(entry)
+
+    def _in_polling_loop(self) -> bool:
+        """The try sits in a loop that sleeps between rounds (a readiness poll, a reconnect
+        loop): a failed round means "not yet", and the loop is the handling."""
+        for statement in reversed(self.ctx.statements[:-1]):
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                return False
+            if isinstance(statement, (cst.While, cst.For)):
+                return _sleeps(statement.body)
+        return False
 
     def _report(self, entry: _Swallowed) -> None:
         node, ext = entry.calls[0]
@@ -393,3 +406,18 @@ def _who(node: cst.Call, ext: ExternalCall) -> str:
         return f"{code}() ({ext.client.name})"
     return f"{code}()"
 
+
+def _sleeps(body: cst.BaseSuite) -> bool:
+    """A `sleep(...)` call (time, asyncio, anyio, trio, gevent) in a loop body, nested functions
+    aside."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Call):
+            name = dotted(node.func) if isinstance(node.func, (cst.Name, cst.Attribute)) else None
+            if name is not None and name.rpartition(".")[2] == "sleep":
+                return True
+        stack.extend(node.children)
+    return False

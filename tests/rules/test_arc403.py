@@ -486,4 +486,7 @@ def test_sleep_message_suggests_asyncio_sleep_only():
 
 def test_triggers_need_async():
     assert not ARC403.wants("import requests\nrequests.get(u)\n", ARC403.Options())
-    assert ARC403.wants("async def f(): pass\n", ARC403.Options())
+    assert not ARC403.wants("async def f(): pass\n", ARC403.Options())  # nothing could block
+    assert ARC403.wants("import time\nasync def f():\n    time.sleep(1)\n", ARC403.Options())
+    assert ARC403.wants("async def f():\n    my_sync_helper()\n",
+                        ARC403.Options(blocking_functions=("app.util.my_sync_helper",)))

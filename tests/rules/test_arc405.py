@@ -31,7 +31,9 @@ def test_metadata():
 
 def test_files_without_a_known_client_library_are_not_parsed():
     assert not RULE.wants("try:\n    f()\nexcept Exception:\n    pass\n", RULE.Options())
-    assert RULE.wants("import requests\n", RULE.Options())
+    assert not RULE.wants("import requests\n", RULE.Options())  # nothing caught
+    assert RULE.wants("import requests\ntry:\n    requests.get(u)\nexcept Exception:\n    pass\n",
+                      RULE.Options())
 
 
 @pytest.mark.parametrize(

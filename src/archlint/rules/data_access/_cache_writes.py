@@ -93,7 +93,8 @@ class _Scope:
 
 class CacheWriteCollector(Collector):
     kind = "cache-writes"
-    triggers = ("redis", "cache", "CACHES")
+    # A redis client (imported, or annotated), Django's cache API, or a settings module's CACHES.
+    triggers = ("redis", "django.core.cache", "caches", "CACHES")
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)

@@ -9,6 +9,7 @@ import libcst as cst
 
 from archlint.model import Severity
 from archlint.rules._calls import (
+    IMPORT_TRIGGERS,
     CallKind,
     ExternalCall,
     Service,
@@ -242,6 +243,15 @@ class BlockingCallInAsync(Rule):
     tags = ("resilience",)
     Options = BlockingCallOptions
     triggers = ("async",)
+
+    @classmethod
+    def wants(cls, source: str, options: BlockingCallOptions) -> bool:
+        """Only files with an `async def` and something that can block in it."""
+        if "async" not in source:
+            return False
+        words = (*IMPORT_TRIGGERS, "sleep", "subprocess", "os.", "from os",
+                 *(name.rsplit(".", 1)[-1] for name in options.blocking_functions))
+        return any(word in source for word in words)
 
     VALID: ClassVar = [
         # a plain def may block: it runs wherever it is called

@@ -108,6 +108,11 @@ class SwallowedDependencyFailure(Rule):
     tags = ("resilience",)
     triggers = IMPORT_TRIGGERS
 
+    @classmethod
+    def wants(cls, source: str, options: object) -> bool:
+        """Only files that catch something and use a client library."""
+        return "except" in source and super().wants(source, options)
+
     VALID: ClassVar = [
         # logs
         """

@@ -49,7 +49,8 @@ _RUN = _Primitive(
     "`await proc.communicate()`",
 )
 _START = _Primitive(
-    "starts a process whose pipes and exit are then waited on synchronously",
+    "starts a process with a blocking fork/exec, and hands back a process whose pipes and exit "
+    "can only be waited on synchronously",
     "`await asyncio.create_subprocess_exec(...)` (or `create_subprocess_shell`)",
 )
 _WAIT = _Primitive(

@@ -1,0 +1,595 @@
+"""HTTP endpoints as facts: the ONE route model that the observability rules (ARC501-ARC505) and
+the security rules (ARC608) read. Never re-detect routes in a rule; extend this module.
+
+Per file (phase 1), from CPython's `ast` (no LibCST parse), `RouteCollector` records one
+`FileRoutes` fact holding:
+
+- `endpoints` (`Endpoint`): a handler registered for a path, in any of these forms
+  ("form" field):
+  "decorator"     FastAPI/Starlette `@app.get(...)`/`@router.post(...)`/`api_route`/`websocket`,
+                  Flask `@app.route(...)`/`@bp.get(...)`;
+  "add_api_route" FastAPI `app.add_api_route(path, fn, methods=[...])`, Starlette
+                  `app.add_route(...)`/`add_websocket_route(...)`;
+  "add_url_rule"  Flask `app.add_url_rule(rule, endpoint, view_func)`;
+  "route"         Starlette `Route(path, endpoint)`/`WebSocketRoute(...)` (in a routes list);
+  "urlpattern"    Django `path()`/`re_path()`/`url()` pointing at a view or `View.as_view()`;
+  "register"      DRF `router.register(prefix, ViewSet)`;
+  "api_view"      DRF `@api_view([...])` (the path comes from urls.py: None here);
+  "handler"       Litestar `@get`/`@post`/`@route`/`@websocket` (module functions or methods of a
+                  `Controller`, whose owner is then the controller class).
+- `apps` (`AppObject`): app/router/blueprint/controller objects made in the file
+  (`app = FastAPI()`, `router = APIRouter(prefix=...)`, `bp = Blueprint(...)`,
+  `router = DefaultRouter()`, `class C(Controller): path = ...`), with their prefix and
+  `dependencies=[...]`.
+- `includes` (`Include`): one router mounted on another with a prefix: FastAPI
+  `include_router`, Flask `register_blueprint`, Starlette `Mount`/`app.mount`, Django
+  `path("x/", include("app.urls"))`, Litestar `route_handlers=[...]` of an app or `Router`.
+
+Frameworks are known only through the file's imports: `app` counts as a FastAPI app because it
+is bound to `fastapi.FastAPI(...)` here. A decorator on an owner the file does not make (`from
+.main import app`, `from . import bp`) is recorded with framework None and the owner as a NameRef:
+the project phase resolves it (`_classes.symbols(project).of_ref(...)` gives the call that made
+it). Such an unresolved owner is recorded only when the path is a literal that starts with "/"
+(or is empty), so `cache.get("key")` never becomes an endpoint.
+
+What the project phase still has to do: join prefixes (include_router/register_blueprint/Mount
+chains, Django include() of another urls module, the router's own prefix), resolve handlers named
+in another module (Django views, DRF viewsets, Flask view_func) to their definition, and decide
+whether a Django class view is a DRF APIView (its bases, through `ClassCollector`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from archlint.model import Span
+from archlint.rules._ast import blocks, dotted
+from archlint.rules._classes import NameRef, _Imports, module_imports
+from archlint.rules.base import AstCollector
+
+FASTAPI, STARLETTE, FLASK, DJANGO, DRF, LITESTAR = (
+    "fastapi", "starlette", "flask", "django", "drf", "litestar")
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options", "head", "trace")
+WEBSOCKET = "WEBSOCKET"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    framework: str | None  # None: the owner is made elsewhere; the project phase resolves it
+    form: str  # see the module docstring
+    handler: str | None  # qualified name in this module: "list_users", "UserView", "C.get"
+    handler_ref: NameRef | None  # the handler as referenced: local ("index") or imported
+    handler_span: Span | None  # the handler's `def`/`class` statement, when it is in this file
+    span: Span  # the registration: the route decorator, or the registering call
+    methods: tuple[str, ...]  # upper case; () when the framework decides (Django, DRF viewsets)
+    path: str | None  # as written, when a literal
+    owner: NameRef | None  # the app/router/blueprint/controller it is registered on
+    decorators: tuple[NameRef, ...]  # the handler's decorators other than route decorators
+    dependencies: tuple[NameRef, ...]  # Depends()/Security() targets: params and dependencies=
+    is_class: bool = False  # a class view / viewset / controller method's class
+    mount_prefix: str | None = None  # Starlette: literal paths of the Mount()s around a Route()
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
+@dataclass(frozen=True, slots=True)
+class AppObject:
+    name: str  # the variable (or controller class) it is bound to
+    framework: str
+    kind: str  # "app" | "router" | "blueprint" | "controller"
+    constructor: str  # qualified: "fastapi.APIRouter"
+    span: Span  # the constructing call (the class statement for a controller)
+    prefix: str | None  # APIRouter(prefix=), Blueprint(url_prefix=), Controller.path, Router(path=)
+    dependencies: tuple[NameRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    framework: str | None
+    form: str  # "include_router" | "register_blueprint" | "mount" | "include" | "route_handlers"
+    owner: NameRef | None  # what it is mounted on (None: a routes list / urlpatterns)
+    child: NameRef | None  # the router/blueprint/handler mounted
+    module: str | None  # Django include("app.urls"): the urls module, as written
+    prefix: str | None  # as written, when a literal
+    span: Span
+    dependencies: tuple[NameRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileRoutes:
+    endpoints: tuple[Endpoint, ...]
+    apps: tuple[AppObject, ...]
+    includes: tuple[Include, ...]
+
+
+# Constructors of route owners: qualified name -> (framework, kind).
+_OWNERS = {
+    "fastapi.FastAPI": (FASTAPI, "app"),
+    "fastapi.applications.FastAPI": (FASTAPI, "app"),
+    "fastapi.APIRouter": (FASTAPI, "router"),
+    "fastapi.routing.APIRouter": (FASTAPI, "router"),
+    "starlette.applications.Starlette": (STARLETTE, "app"),
+    "starlette.routing.Router": (STARLETTE, "router"),
+    "flask.Flask": (FLASK, "app"),
+    "flask.app.Flask": (FLASK, "app"),
+    "flask.Blueprint": (FLASK, "blueprint"),
+    "flask.blueprints.Blueprint": (FLASK, "blueprint"),
+    "apiflask.APIFlask": (FLASK, "app"),
+    "apiflask.APIBlueprint": (FLASK, "blueprint"),
+    "flask_smorest.Blueprint": (FLASK, "blueprint"),
+    "rest_framework.routers.DefaultRouter": (DRF, "router"),
+    "rest_framework.routers.SimpleRouter": (DRF, "router"),
+    "litestar.Litestar": (LITESTAR, "app"),
+    "litestar.app.Litestar": (LITESTAR, "app"),
+    "litestar.Router": (LITESTAR, "router"),
+    "litestar.router.Router": (LITESTAR, "router"),
+}
+_PREFIX_KEYWORD = {FASTAPI: "prefix", FLASK: "url_prefix", LITESTAR: "path"}
+_CONTROLLERS = ("litestar.Controller", "litestar.controller.Controller")
+_DEPENDS = ("fastapi.Depends", "fastapi.params.Depends", "fastapi.Security",
+            "fastapi.params.Security")
+_STARLETTE_ROUTES = {
+    "starlette.routing.Route": STARLETTE, "starlette.routing.WebSocketRoute": STARLETTE,
+    "fastapi.routing.APIRoute": FASTAPI, "fastapi.routing.APIWebSocketRoute": FASTAPI,
+}
+_MOUNTS = ("starlette.routing.Mount",)
+_DJANGO_PATHS = ("django.urls.path", "django.urls.re_path", "django.conf.urls.url",
+                 "django.urls.conf.path", "django.urls.conf.re_path")
+_DJANGO_INCLUDES = ("django.urls.include", "django.conf.urls.include", "django.urls.conf.include")
+_API_VIEW = ("rest_framework.decorators.api_view",)
+_LITESTAR_MODULES = ("litestar", "litestar.handlers", "litestar.handlers.http_handlers",
+                     "litestar.handlers.websocket_handlers")
+_LITESTAR_HANDLERS = {m: m.upper() for m in HTTP_METHODS if m != "trace"}
+_LITESTAR_HANDLERS.update({"route": "", "websocket": WEBSOCKET, "websocket_listener": WEBSOCKET})
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+Owner = tuple[str | None, str]  # (framework or None when made elsewhere, kind)
+
+
+def _string(expr: ast.expr | None) -> str | None:
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    return None
+
+
+def _argument(call: ast.Call, position: int | None, name: str) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    if position is not None and position < len(call.args):
+        arg = call.args[position]
+        return None if isinstance(arg, ast.Starred) else arg
+    return None
+
+
+def _methods(expr: ast.expr | None) -> tuple[str, ...] | None:
+    """A literal list of method names, upper case; None when not literal."""
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        names = [_string(e) for e in expr.elts]
+        if all(n is not None for n in names):
+            return tuple(str(n).upper() for n in names)
+    text = _string(expr)
+    return (text.upper(),) if text is not None else None
+
+
+class RouteCollector(AstCollector):
+    kind = "routes"
+    # Every form needs an import of its framework, or a decorator/call with a path literal.
+    triggers = ("fastapi", "starlette", "flask", "django", "rest_framework", "litestar",
+                "route", ".get(", ".post(", ".put(", ".patch(", ".delete(", "Blueprint",
+                ".head(", ".options(", "websocket", "add_url_rule", "api_view")
+
+    def collect(self) -> list[FileRoutes]:
+        self.names: _Imports = module_imports(self.tree)
+        self.endpoints: list[Endpoint] = []
+        self.apps: list[AppObject] = []
+        self.includes: list[Include] = []
+        self.owners: dict[str, Owner] = {}  # variable -> what made it (framework constructors)
+        self.bound: set[str] = set()  # every name assigned in the file
+        self.functions: dict[str, tuple[str, Function | ast.ClassDef]] = {}  # top-level defs
+        self._find_owners()
+        self._definitions(self.tree.body, ())
+        self._calls()
+        if not (self.endpoints or self.apps or self.includes):
+            return []
+        return [FileRoutes(tuple(self.endpoints), tuple(self.apps), tuple(self.includes))]
+
+    # -- what the file makes ------------------------------------------------------------------
+    def _find_owners(self) -> None:
+        """`name = FastAPI(...)` and the like, anywhere (app factories make the app inside a
+        function)."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                value = node.value
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                targets, value = [node.target.id], node.value
+            else:
+                continue
+            self.bound.update(targets)
+            if not isinstance(value, ast.Call) or not targets:
+                continue
+            constructor = self.names.qualify(value.func)
+            if constructor not in _OWNERS:
+                continue
+            framework, kind = _OWNERS[constructor]
+            prefix_keyword = _PREFIX_KEYWORD.get(framework)
+            prefix = _string(_argument(value, None, prefix_keyword)) if prefix_keyword else None
+            for target in targets:
+                self.owners[target] = (framework, kind)
+                self.apps.append(AppObject(
+                    target, framework, kind, constructor, self.span_of(value), prefix,
+                    self._dependency_list(_argument(value, None, "dependencies"))))
+            if framework == LITESTAR:
+                self._route_handlers(value, NameRef(targets[0], False), prefix)
+
+    def _route_handlers(self, call: ast.Call, owner: NameRef, prefix: str | None) -> None:
+        handlers = _argument(call, None, "route_handlers")
+        if isinstance(handlers, (ast.List, ast.Tuple)):
+            for element in handlers.elts:
+                child = self.names.ref(element)
+                if child is not None:
+                    self.includes.append(Include(LITESTAR, "route_handlers", owner, child, None,
+                                                 prefix, self.span_of(element), ()))
+
+    # -- handlers and their decorators --------------------------------------------------------
+    def _definitions(self, body: list[ast.stmt], outer: tuple[str, ...],
+                     controller: str | None = None) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                qualname = ".".join((*outer, stmt.name))
+                if not outer:
+                    self.functions[stmt.name] = (qualname, stmt)
+                inner_controller = None
+                if isinstance(stmt, ast.ClassDef):
+                    inner_controller = self._controller(stmt, qualname)
+                self._decorated(stmt, qualname, controller)
+                self._definitions(stmt.body, (*outer, stmt.name), inner_controller)
+            else:
+                for block in blocks(stmt):
+                    self._definitions(block, outer, controller)
+
+    def _controller(self, node: ast.ClassDef, qualname: str) -> str | None:
+        if not any(self.names.qualify(b) in _CONTROLLERS for b in node.bases):
+            return None
+        prefix = None
+        for stmt in node.body:
+            if (isinstance(stmt, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "path" for t in stmt.targets)):
+                prefix = _string(stmt.value)
+            elif (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                  and stmt.target.id == "path"):
+                prefix = _string(stmt.value)
+        dependencies: tuple[NameRef, ...] = ()
+        self.apps.append(AppObject(qualname, LITESTAR, "controller", "litestar.Controller",
+                                   self.span_of(node), prefix, dependencies))
+        return qualname
+
+    def _decorated(self, node: Function | ast.ClassDef, qualname: str,
+                   controller: str | None) -> None:
+        routes: list[tuple[ast.expr, Endpoint]] = []
+        for decorator in node.decorator_list:
+            found = self._route_decorator(decorator, controller)
+            if found is not None:
+                routes.append((decorator, found))
+        if not routes:
+            return
+        route_nodes = {id(d) for d, _ in routes}
+        decorators = tuple(
+            ref for d in node.decorator_list if id(d) not in route_nodes
+            for ref in (self.names.ref(d.func if isinstance(d, ast.Call) else d),)
+            if ref is not None)
+        parameters = self._parameter_dependencies(node) if not isinstance(
+            node, ast.ClassDef) else ()
+        for decorator, found in routes:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            listed = self._dependency_list(_argument(call, None, "dependencies")) if call else ()
+            self.endpoints.append(Endpoint(
+                found.framework, found.form, qualname, NameRef(qualname, False),
+                self.span_of(node), self.span_of(decorator), found.methods, found.path,
+                found.owner, decorators, (*listed, *parameters),
+                isinstance(node, ast.ClassDef)))
+
+    def _route_decorator(self, decorator: ast.expr, controller: str | None) -> Endpoint | None:
+        """The route a decorator declares, without the handler (filled in by the caller)."""
+        call = decorator if isinstance(decorator, ast.Call) else None
+        func = call.func if call is not None else decorator
+        qualified = self.names.qualify(func)
+        if qualified is not None:
+            module, _, function = qualified.rpartition(".")
+            if qualified in _API_VIEW:
+                methods = _methods(_argument(call, 0, "http_method_names")) if call else None
+                return self._partial(DRF, "api_view", methods or ("GET",), None, None)
+            if module in _LITESTAR_MODULES and function in _LITESTAR_HANDLERS:
+                return self._litestar(call, function, controller)
+        if call is None or not isinstance(func, ast.Attribute):
+            return None
+        method = func.attr
+        owner_expr = func.value
+        owner_ref = self.names.ref(owner_expr)
+        if owner_ref is None:
+            return None
+        owner = self._owner_of(owner_expr)
+        if owner is None:
+            return None
+        framework, _ = owner
+        path_arg = _argument(call, 0, "rule" if framework == FLASK else "path")
+        path = _string(path_arg)
+        if framework is None and (path is None or not (path == "" or path.startswith("/"))):
+            return None  # made elsewhere: only a literal path says it is a route
+        if method in HTTP_METHODS:
+            return self._partial(framework, "decorator", (method.upper(),), path, owner_ref)
+        if method in ("api_route", "route"):
+            methods = _methods(_argument(call, None, "methods"))
+            if methods is None and _argument(call, None, "methods") is None:
+                methods = ("GET",)  # Flask's, Starlette's and FastAPI's default
+            return self._partial(framework, "decorator", methods or (), path, owner_ref)
+        if method in ("websocket", "websocket_route"):
+            return self._partial(framework, "decorator", (WEBSOCKET,), path, owner_ref)
+        return None
+
+    def _litestar(self, call: ast.Call | None, function: str,
+                  controller: str | None) -> Endpoint:
+        path_arg = _argument(call, 0, "path") if call is not None else None
+        path = "/" if path_arg is None else _string(path_arg)  # Litestar's default path
+        if function == "route":
+            methods = _methods(_argument(call, None, "http_method") if call else None) or ()
+        else:
+            methods = (_LITESTAR_HANDLERS[function],)
+        owner = NameRef(controller, False) if controller else None
+        return self._partial(LITESTAR, "handler", methods, path, owner)
+
+    @staticmethod
+    def _partial(framework: str | None, form: str, methods: tuple[str, ...], path: str | None,
+                 owner: NameRef | None) -> Endpoint:
+        return Endpoint(framework, form, None, None, None, Span(0, 0, 0, 0), methods, path,
+                        owner, (), ())
+
+    def _owner_of(self, expr: ast.expr) -> Owner | None:
+        """What made a route owner: a framework constructor in this file, or (framework None)
+        something the project phase must resolve: an imported name or an unknown local."""
+        if isinstance(expr, ast.Name) and expr.id in self.owners:
+            return self.owners[expr.id]
+        written = dotted(expr)
+        if written is None:
+            return None
+        head = written.split(".")[0]
+        if head in self.names.aliases or head in self.bound:
+            return (None, "")
+        return None  # a parameter or an attribute of `self`: nothing to resolve it by
+
+    # -- dependencies -------------------------------------------------------------------------
+    def _depends_target(self, expr: ast.expr, annotation: ast.expr | None) -> NameRef | None:
+        if not isinstance(expr, ast.Call) or self.names.qualify(expr.func) not in _DEPENDS:
+            return None
+        target = _argument(expr, 0, "dependency")
+        if target is None:  # `x: Service = Depends()`: the annotation is the dependency
+            target = annotation
+        if isinstance(target, ast.Call):  # Depends(RoleChecker("admin")): the class
+            target = target.func
+        return self.names.ref(target) if target is not None else None
+
+    def _dependency_list(self, expr: ast.expr | None) -> tuple[NameRef, ...]:
+        if not isinstance(expr, (ast.List, ast.Tuple)):
+            return ()
+        return tuple(ref for e in expr.elts for ref in (self._depends_target(e, None),)
+                     if ref is not None)
+
+    def _parameter_dependencies(self, node: Function) -> tuple[NameRef, ...]:
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        pairs = list(zip(positional, [*defaults, *args.defaults]))
+        pairs += list(zip(args.kwonlyargs, args.kw_defaults))
+        found: list[NameRef] = []
+        for arg, default in pairs:
+            annotation = arg.annotation
+            if default is not None:
+                ref = self._depends_target(default, annotation)
+                if ref is not None:
+                    found.append(ref)
+                    continue
+            # Annotated[User, Depends(current_user)]
+            if (isinstance(annotation, ast.Subscript)
+                    and self.names.qualify(annotation.value) in (
+                        "typing.Annotated", "typing_extensions.Annotated")
+                    and isinstance(annotation.slice, ast.Tuple) and annotation.slice.elts):
+                base, *extras = annotation.slice.elts
+                for extra in extras:
+                    ref = self._depends_target(extra, base)
+                    if ref is not None:
+                        found.append(ref)
+        return tuple(found)
+
+    # -- registering calls --------------------------------------------------------------------
+    def _calls(self) -> None:
+        for node, parents in _walk_with_parents(self.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            qualified = self.names.qualify(node.func)
+            if qualified in _STARLETTE_ROUTES:
+                self._starlette_route(node, _STARLETTE_ROUTES[qualified], qualified, parents)
+            elif qualified in _MOUNTS:
+                self._mount(node, None, parents)
+            elif qualified in _DJANGO_PATHS:
+                self._django_path(node)
+            elif isinstance(node.func, ast.Attribute):
+                self._method_call(node, node.func)
+
+    def _method_call(self, node: ast.Call, func: ast.Attribute) -> None:
+        owner = self._owner_of(func.value)
+        owner_ref = self.names.ref(func.value)
+        if owner is None or owner_ref is None:
+            return
+        framework, kind = owner
+        method = func.attr
+        if method == "add_api_route" and framework in (FASTAPI, None):
+            self._registered(node, FASTAPI if framework else None, "add_api_route", owner_ref,
+                             _argument(node, 1, "endpoint"), "path", ("GET",))
+        elif method in ("add_route", "add_websocket_route") and framework in (STARLETTE, FASTAPI):
+            default = (WEBSOCKET,) if method == "add_websocket_route" else ("GET",)
+            self._registered(node, framework, "add_api_route", owner_ref,
+                             _argument(node, 1, "route"), "path", default)
+        elif method == "add_url_rule" and framework in (FLASK, None):
+            view = _argument(node, 2, "view_func")
+            if view is not None:
+                self._registered(node, framework, "add_url_rule", owner_ref, view, "rule",
+                                 ("GET",))
+        elif method == "include_router" and framework in (FASTAPI, None):
+            self._include(node, framework, "include_router", owner_ref, "router", "prefix")
+        elif method == "register_blueprint" and framework in (FLASK, None):
+            self._include(node, framework, "register_blueprint", owner_ref, "blueprint",
+                          "url_prefix")
+        elif method == "mount" and framework in (FASTAPI, STARLETTE):
+            self._mount(node, owner_ref, ())
+        elif method == "register" and framework == DRF and kind == "router":
+            viewset = _argument(node, 1, "viewset")
+            if viewset is not None:
+                self._endpoint_to(viewset, DRF, "register", node, (),
+                                  _string(_argument(node, 0, "prefix")), owner_ref, ())
+
+    def _registered(self, node: ast.Call, framework: str | None, form: str, owner: NameRef,
+                    handler: ast.expr | None, path_name: str,
+                    default_methods: tuple[str, ...]) -> None:
+        if handler is None:
+            return
+        path = _string(_argument(node, 0, path_name))
+        if framework is None and (path is None or not (path == "" or path.startswith("/"))):
+            return
+        methods_arg = _argument(node, None, "methods")
+        methods = _methods(methods_arg) if methods_arg is not None else default_methods
+        listed = self._dependency_list(_argument(node, None, "dependencies"))
+        self._endpoint_to(handler, framework, form, node, methods or (), path, owner, listed)
+
+    def _endpoint_to(self, handler: ast.expr, framework: str | None, form: str, node: ast.Call,
+                     methods: tuple[str, ...], path: str | None, owner: NameRef | None,
+                     listed: tuple[NameRef, ...], mount_prefix: str | None = None) -> None:
+        """An endpoint whose handler is an expression: a function or class (`View.as_view()`)
+        named here or imported."""
+        is_class = False
+        if (isinstance(handler, ast.Call) and isinstance(handler.func, ast.Attribute)
+                and handler.func.attr == "as_view"):
+            handler, is_class = handler.func.value, True
+        ref = self.names.ref(handler)
+        if ref is None:
+            return
+        qualname = span = None
+        decorators: tuple[NameRef, ...] = ()
+        dependencies = listed
+        local = self.functions.get(ref.name) if not ref.imported else None
+        if local is not None:
+            qualname, definition = local
+            span = self.span_of(definition)
+            is_class = is_class or isinstance(definition, ast.ClassDef)
+            decorators = tuple(
+                r for d in definition.decorator_list
+                for r in (self.names.ref(d.func if isinstance(d, ast.Call) else d),)
+                if r is not None)
+            if not isinstance(definition, ast.ClassDef):
+                dependencies = (*listed, *self._parameter_dependencies(definition))
+        self.endpoints.append(Endpoint(framework, form, qualname, ref, span, self.span_of(node),
+                                       methods, path, owner, decorators, dependencies,
+                                       is_class, mount_prefix))
+
+    def _include(self, node: ast.Call, framework: str | None, form: str, owner: NameRef,
+                 child_name: str, prefix_name: str) -> None:
+        child_expr = _argument(node, 0, child_name)
+        child = self.names.ref(child_expr) if child_expr is not None else None
+        if child is None:
+            return
+        prefix = _string(_argument(node, None, prefix_name))
+        self.includes.append(Include(
+            framework or (self.owners.get(child.name, (None, ""))[0] if not child.imported
+                          else None),
+            form, owner, child, None, prefix, self.span_of(node),
+            self._dependency_list(_argument(node, None, "dependencies"))))
+
+    def _starlette_route(self, node: ast.Call, framework: str, qualified: str,
+                         parents: tuple[ast.AST, ...]) -> None:
+        endpoint = _argument(node, 1, "endpoint")
+        if endpoint is None:
+            return
+        websocket = "WebSocket" in qualified
+        methods_arg = _argument(node, None, "methods")
+        if websocket:
+            methods: tuple[str, ...] = (WEBSOCKET,)
+        elif methods_arg is not None:
+            methods = _methods(methods_arg) or ()
+        else:
+            methods = ("GET",)
+        self._endpoint_to(endpoint, framework, "route", node, methods,
+                          _string(_argument(node, 0, "path")), _list_owner(parents),
+                          self._dependency_list(_argument(node, None, "dependencies")),
+                          mount_prefix=self._mount_prefix(parents))
+
+    def _mount_prefix(self, parents: tuple[ast.AST, ...]) -> str | None:
+        """`Mount("/api", routes=[Route("/x", f)])`: "/api" for the Route (None: no Mount, or
+        one whose path is not a literal)."""
+        prefix = ""
+        mounted = False
+        for parent in parents:
+            if isinstance(parent, ast.Call) and self.names.qualify(parent.func) in _MOUNTS:
+                path = _string(_argument(parent, 0, "path"))
+                if path is None:
+                    return None
+                prefix, mounted = prefix + path, True
+        return prefix if mounted else None
+
+    def _mount(self, node: ast.Call, owner: NameRef | None,
+               parents: tuple[ast.AST, ...]) -> None:
+        """`Mount("/api", routes=[...])` (its routes are endpoints of their own, found by the
+        walk) or `Mount("/api", app=sub)` / `app.mount("/static", sub)`."""
+        child_expr = _argument(node, 1, "app")
+        child = self.names.ref(child_expr) if child_expr is not None else None
+        routes = _argument(node, None, "routes")
+        if child is None and routes is None:
+            return
+        framework = STARLETTE if owner is None else self.owners.get(owner.name, (None, ""))[0]
+        self.includes.append(Include(framework, "mount", owner or _list_owner(parents), child,
+                                     None, _string(_argument(node, 0, "path")),
+                                     self.span_of(node), ()))
+
+    def _django_path(self, node: ast.Call) -> None:
+        view = _argument(node, 1, "view")
+        if view is None:
+            return
+        route = _string(_argument(node, 0, "route"))
+        if isinstance(view, ast.Call) and self.names.qualify(view.func) in _DJANGO_INCLUDES:
+            target = _argument(view, 0, "arg")
+            if isinstance(target, ast.Tuple) and target.elts:  # include((patterns, "app"))
+                target = target.elts[0]
+            module = _string(target)
+            child = None if module is not None or target is None else self.names.ref(target)
+            if module is not None or child is not None:
+                self.includes.append(Include(DJANGO, "include", None, child, module, route,
+                                             self.span_of(node), ()))
+            return
+        self._endpoint_to(view, DJANGO, "urlpattern", node, (), route, None, ())
+
+
+def _list_owner(parents: tuple[ast.AST, ...]) -> NameRef | None:
+    """The variable a routes list is assigned to, or the app whose `routes=` holds it."""
+    for parent in reversed(parents):
+        if isinstance(parent, ast.Assign):
+            names = [t.id for t in parent.targets if isinstance(t, ast.Name)]
+            return NameRef(names[0], False) if names else None
+        if isinstance(parent, ast.AnnAssign) and isinstance(parent.target, ast.Name):
+            return NameRef(parent.target.id, False)
+        if isinstance(parent, ast.stmt):
+            return None
+    return None
+
+
+def _walk_with_parents(tree: ast.AST) -> Iterator[tuple[ast.AST, tuple[ast.AST, ...]]]:
+    stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(tree, ())]
+    while stack:
+        node, parents = stack.pop()
+        yield node, parents
+        inner = (*parents, node)
+        children = list(ast.iter_child_nodes(node))
+        stack.extend((child, inner) for child in reversed(children))

@@ -326,6 +326,20 @@ def test_flask_app_made_in_a_factory() -> None:
     assert (endpoint.framework, endpoint.handler) == ("flask", "create_app.ping")
 
 
+def test_imports_inside_the_factory_identify_the_framework() -> None:
+    source = """\
+        def init(model):
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+            @app.post("/invocations")
+            def invocations(): ...
+    """
+    endpoint = only(source)
+    assert (endpoint.framework, endpoint.handler) == ("fastapi", "init.invocations")
+
+
 # -- Django and DRF ----------------------------------------------------------------------------
 def test_django_urlpatterns_function_and_class_views_and_include() -> None:
     source = """\

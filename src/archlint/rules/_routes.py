@@ -45,8 +45,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted
-from archlint.rules._classes import NameRef, _Imports, module_imports
+from archlint.rules._ast import blocks, dotted, simple_statements
+from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
 FASTAPI, STARLETTE, FLASK, DJANGO, DRF, LITESTAR = (
@@ -185,7 +185,7 @@ class RouteCollector(AstCollector):
                 ".head(", ".options(", "websocket", "add_url_rule", "api_view")
 
     def collect(self) -> list[FileRoutes]:
-        self.names: _Imports = module_imports(self.tree)
+        self.names: _Imports = _file_imports(self.tree)
         self.endpoints: list[Endpoint] = []
         self.apps: list[AppObject] = []
         self.includes: list[Include] = []
@@ -258,13 +258,15 @@ class RouteCollector(AstCollector):
         if not any(self.names.qualify(b) in _CONTROLLERS for b in node.bases):
             return None
         prefix = None
-        for stmt in node.body:
-            if (isinstance(stmt, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "path" for t in stmt.targets)):
-                prefix = _string(stmt.value)
-            elif (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
-                  and stmt.target.id == "path"):
-                prefix = _string(stmt.value)
+        for stmt in node.body:  # `path = "/users"` (or annotated) in the class body
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign):
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
+            if any(isinstance(t, ast.Name) and t.id == "path" for t in targets):
+                prefix = _string(value)
         dependencies: tuple[NameRef, ...] = ()
         self.apps.append(AppObject(qualname, LITESTAR, "controller", "litestar.Controller",
                                    self.span_of(node), prefix, dependencies))
@@ -570,6 +572,21 @@ class RouteCollector(AstCollector):
                                              self.span_of(node), ()))
             return
         self._endpoint_to(view, DJANGO, "urlpattern", node, (), route, None, ())
+
+
+def _file_imports(tree: ast.Module) -> _Imports:
+    """The file's imports, those inside functions too (`def init(): from fastapi import FastAPI`
+    is how app factories often start); a module-level import wins over a local one."""
+    table = _Imports()
+    module_level = list(simple_statements(tree.body))
+    top = {id(stmt) for stmt in module_level}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
+            table.add(node)
+    for stmt in module_level:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            table.add(stmt)
+    return table
 
 
 def _list_owner(parents: tuple[ast.AST, ...]) -> NameRef | None:

@@ -6,9 +6,16 @@ from __future__ import annotations
 
 import textwrap
 
+from archlint.engine.project import build_model
 from archlint.engine.worker import analyze_source
 from archlint.rules._classes import NameRef
-from archlint.rules._routes import Endpoint, FileRoutes, RouteCollector
+from archlint.rules._routes import (
+    Endpoint,
+    FileRoutes,
+    RouteCollector,
+    owner_framework,
+    route_collectors,
+)
 
 
 def routes(source: str, path: str = "app.py") -> FileRoutes:
@@ -461,3 +468,32 @@ def test_a_get_function_from_another_library_is_not_a_litestar_handler() -> None
         def f(): ...
     """
     assert endpoints(source) == []
+
+
+# -- the project phase: owners made in other modules -------------------------------------------
+def owners_of(files: dict[str, str]) -> dict[str, str | None]:
+    """handler -> owner_framework(...) for every endpoint of a small project."""
+    specs = [(c, c.Options()) for c in route_collectors()]
+    results = [analyze_source(textwrap.dedent(text), path, specs) for path, text in files.items()]
+    project = build_model(results)
+    return {e.handler or "": e.framework or owner_framework(project, path, e.owner)
+            for path, fact in project.of(RouteCollector.kind) for e in fact.endpoints}
+
+
+def test_owner_framework_follows_imports_packages_and_subclasses() -> None:
+    files = {
+        "shop/__init__.py": "",
+        "shop/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "shop/users.py": "from .main import app\n\n@app.get('/users')\ndef users(): ...\n",
+        "shop/admin/__init__.py": "from flask import Blueprint\nbp = Blueprint('admin', __name__)\n",
+        "shop/admin/views.py": "from . import bp\n\n@bp.route('/admin')\ndef admin(): ...\n",
+        "shop/routing.py": "from fastapi import APIRouter\nclass ShopRouter(APIRouter): ...\n",
+        "shop/items.py": (
+            "from .routing import ShopRouter\nrouter = ShopRouter(prefix='/items')\n\n"
+            "@router.get('/')\ndef items(): ...\n"),
+        "shop/cache.py": (
+            "from sanic import Blueprint\nbp = Blueprint('x')\n\n"
+            "@bp.get('/sanic')\ndef sanic_route(): ...\n"),
+    }
+    assert owners_of(files) == {"users": "fastapi", "admin": "flask", "items": "fastapi",
+                                "sanic_route": None}

@@ -46,8 +46,16 @@ from dataclasses import dataclass
 
 from archlint.model import Span
 from archlint.rules._ast import blocks, dotted, simple_statements
-from archlint.rules._classes import NameRef, _Imports
-from archlint.rules.base import AstCollector
+from archlint.rules._classes import (
+    BindingCollector,
+    ClassCollector,
+    NameRef,
+    Symbol,
+    Symbols,
+    _Imports,
+    symbols,
+)
+from archlint.rules.base import AstCollector, ProjectModel
 
 FASTAPI, STARLETTE, FLASK, DJANGO, DRF, LITESTAR = (
     "fastapi", "starlette", "flask", "django", "drf", "litestar")
@@ -610,3 +618,53 @@ def _walk_with_parents(tree: ast.AST) -> Iterator[tuple[ast.AST, tuple[ast.AST, 
         inner = (*parents, node)
         children = list(ast.iter_child_nodes(node))
         stack.extend((child, inner) for child in reversed(children))
+
+
+# -- the project phase ---------------------------------------------------------------------------
+def route_collectors() -> tuple[type[AstCollector], ...]:
+    """What a project rule reading routes lists in `collectors`: the routes, and the classes and
+    module bindings through which `owner_framework` resolves owners made in other modules."""
+    return (RouteCollector, ClassCollector, BindingCollector)
+
+
+def owner_framework(project: ProjectModel, path: str, owner: NameRef | None) -> str | None:
+    """The framework of a route owner recorded with framework None: what the value it names was
+    made by (`from .main import app` where main.py has `app = FastAPI()`; `from . import bp` where
+    the package makes `bp = Blueprint(...)`; `router = PrefectRouter()` whose class derives from
+    `APIRouter`). None when it cannot be told (made in a function, a parameter, another library)."""
+    if owner is None:
+        return None
+    table = symbols(project)
+    module = table.modules.module_of.get(path)
+    if module is None:
+        return None
+    found = table.of_ref(owner, module)
+    if found is None or found.kind != "call" or found.rest:
+        return None
+    return _made_by(table, found.name, 0)
+
+
+def _made_by(table: Symbols, constructor: str, depth: int) -> str | None:
+    """The framework of what `constructor` makes: one of its owners, or a project class that
+    derives from one."""
+    if constructor in _OWNERS:
+        return _OWNERS[constructor][0]
+    if depth > 10:
+        return None
+    symbol: Symbol | None = table.resolve(constructor)
+    if symbol is None or symbol.kind != "class" or symbol.cls is None or symbol.rest:
+        return None
+    for base in symbol.cls.fact.bases:
+        resolved = table.of_ref(base, symbol.cls.module)
+        if resolved is None:
+            continue
+        if resolved.kind == "external":
+            name = resolved.name
+        elif resolved.kind == "class" and resolved.cls is not None and not resolved.rest:
+            name = resolved.cls.key
+        else:
+            continue
+        framework = _made_by(table, name, depth + 1)
+        if framework is not None:
+            return framework
+    return None

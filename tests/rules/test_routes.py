@@ -317,6 +317,32 @@ def test_flask_route_methods_blueprints_and_add_url_rule() -> None:
         "register_blueprint", local("bp"), "/backoffice", "flask")
 
 
+def test_flask_before_request_hooks() -> None:
+    source = """\
+        from flask import Blueprint, Flask
+        from .auth import load_user
+        from . import api
+
+        app = Flask(__name__)
+        admin = Blueprint("admin", __name__)
+
+        @admin.before_request
+        def require_admin(): ...
+
+        app.before_request(load_user)
+
+        @api.before_app_request
+        def tag_request(): ...
+    """
+    first, third, second = routes(source).hooks  # decorators first, then registering calls
+    assert (first.framework, first.kind, first.owner, first.handler) == (
+        "flask", "before_request", local("admin"), local("require_admin"))
+    assert first.span.line == 8
+    assert (second.owner, second.handler) == (local("app"), NameRef(".auth.load_user", True))
+    assert (third.framework, third.kind, third.owner) == (
+        None, "before_app_request", NameRef(".api", True))
+
+
 def test_flask_app_made_in_a_factory() -> None:
     source = """\
         from flask import Flask
@@ -373,6 +399,26 @@ def test_django_urlpatterns_function_and_class_views_and_include() -> None:
     assert old.handler_ref == NameRef(".views.old", True)
     include, = facts.includes
     assert (include.form, include.module, include.prefix) == ("include", "api.urls", "api/")
+
+
+def test_django_lambdas_view_factories_and_instances_calling_as_view() -> None:
+    source = """\
+        from django.http import HttpResponseRedirect
+        from django.urls import path, re_path
+        from core import views
+        from .api import FilesAPI
+
+        urlpatterns = [
+            re_path(r"^swagger/$", lambda request: HttpResponseRedirect("/docs/")),
+            re_path(r"^sw\\.js$", views.static_file("js/sw.js")),
+            path("files", FilesAPI().as_view(serializer_class=None)),
+        ]
+    """
+    redirect, built, files = endpoints(source, "core/urls.py")
+    assert (redirect.handler_ref, redirect.path) == (None, r"^swagger/$")
+    assert redirect.handler_span is not None and redirect.handler_span.line == 7
+    assert (built.handler_ref, built.handler_span) == (None, None)
+    assert (files.handler_ref, files.is_class) == (NameRef(".api.FilesAPI", True), True)
 
 
 def test_django_view_defined_in_the_same_file_gets_its_span() -> None:

@@ -109,10 +109,23 @@ class Include:
 
 
 @dataclass(frozen=True, slots=True)
+class Hook:
+    """A function run before every request of an app or blueprint (Flask `before_request`,
+    `before_app_request`): where Flask projects authenticate (ARC608)."""
+
+    framework: str | None  # None: the owner is made elsewhere (see `owner_framework`)
+    kind: str  # "before_request" | "before_app_request"
+    owner: NameRef
+    handler: NameRef | None  # the hook function, local or imported
+    span: Span  # the decorator or the registering call
+
+
+@dataclass(frozen=True, slots=True)
 class FileRoutes:
     endpoints: tuple[Endpoint, ...]
     apps: tuple[AppObject, ...]
     includes: tuple[Include, ...]
+    hooks: tuple[Hook, ...] = ()
 
 
 # Constructors of route owners: qualified name -> (framework, kind).
@@ -137,6 +150,7 @@ _OWNERS = {
     "litestar.Router": (LITESTAR, "router"),
     "litestar.router.Router": (LITESTAR, "router"),
 }
+_HOOKS = ("before_request", "before_app_request")
 _PREFIX_KEYWORD = {FASTAPI: "prefix", FLASK: "url_prefix", LITESTAR: "path"}
 _CONTROLLERS = ("litestar.Controller", "litestar.controller.Controller")
 _DEPENDS = ("fastapi.Depends", "fastapi.params.Depends", "fastapi.Security",
@@ -197,15 +211,17 @@ class RouteCollector(AstCollector):
         self.endpoints: list[Endpoint] = []
         self.apps: list[AppObject] = []
         self.includes: list[Include] = []
+        self.hooks: list[Hook] = []
         self.owners: dict[str, Owner] = {}  # variable -> what made it (framework constructors)
         self.bound: set[str] = set()  # every name assigned in the file
         self.functions: dict[str, tuple[str, Function | ast.ClassDef]] = {}  # top-level defs
         self._find_owners()
         self._definitions(self.tree.body, ())
         self._calls()
-        if not (self.endpoints or self.apps or self.includes):
+        if not (self.endpoints or self.apps or self.includes or self.hooks):
             return []
-        return [FileRoutes(tuple(self.endpoints), tuple(self.apps), tuple(self.includes))]
+        return [FileRoutes(tuple(self.endpoints), tuple(self.apps), tuple(self.includes),
+                           tuple(self.hooks))]
 
     # -- what the file makes ------------------------------------------------------------------
     def _find_owners(self) -> None:
@@ -284,6 +300,8 @@ class RouteCollector(AstCollector):
                    controller: str | None) -> None:
         routes: list[tuple[ast.expr, Endpoint]] = []
         for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Attribute) and decorator.attr in _HOOKS:
+                self._hook(decorator, decorator.attr, decorator.value, NameRef(qualname, False))
             found = self._route_decorator(decorator, controller)
             if found is not None:
                 routes.append((decorator, found))
@@ -450,6 +468,8 @@ class RouteCollector(AstCollector):
             if view is not None:
                 self._registered(node, framework, "add_url_rule", owner_ref, view, "rule",
                                  ("GET",))
+        elif method in _HOOKS and node.args:
+            self._hook(node, method, func.value, self.names.ref(node.args[0]))
         elif method == "include_router" and framework in (FASTAPI, None):
             self._include(node, framework, "include_router", owner_ref, "router", "prefix")
         elif method == "register_blueprint" and framework in (FLASK, None):
@@ -462,6 +482,14 @@ class RouteCollector(AstCollector):
             if viewset is not None:
                 self._endpoint_to(viewset, DRF, "register", node, (),
                                   _string(_argument(node, 0, "prefix")), owner_ref, ())
+
+    def _hook(self, node: ast.expr, kind: str, owner_expr: ast.expr,
+              handler: NameRef | None) -> None:
+        owner = self._owner_of(owner_expr)
+        owner_ref = self.names.ref(owner_expr)
+        if owner is None or owner_ref is None or owner[0] not in (FLASK, None):
+            return
+        self.hooks.append(Hook(owner[0], kind, owner_ref, handler, self.span_of(node)))
 
     def _registered(self, node: ast.Call, framework: str | None, form: str, owner: NameRef,
                     handler: ast.expr | None, path_name: str,
@@ -480,13 +508,21 @@ class RouteCollector(AstCollector):
                      methods: tuple[str, ...], path: str | None, owner: NameRef | None,
                      listed: tuple[NameRef, ...], mount_prefix: str | None = None) -> None:
         """An endpoint whose handler is an expression: a function or class (`View.as_view()`)
-        named here or imported."""
+        named here or imported. A lambda or a view some call builds (`make_view("x")`) is still
+        an endpoint, with no handler (handler_ref None): a rule cannot look inside it."""
         is_class = False
         if (isinstance(handler, ast.Call) and isinstance(handler.func, ast.Attribute)
                 and handler.func.attr == "as_view"):
             handler, is_class = handler.func.value, True
+            if isinstance(handler, ast.Call):  # `View().as_view()`
+                handler = handler.func
         ref = self.names.ref(handler)
         if ref is None:
+            if isinstance(handler, (ast.Lambda, ast.Call)):
+                self.endpoints.append(Endpoint(
+                    framework, form, None, None,
+                    self.span_of(handler) if isinstance(handler, ast.Lambda) else None,
+                    self.span_of(node), methods, path, owner, (), listed, False, mount_prefix))
             return
         qualname = span = None
         decorators: tuple[NameRef, ...] = ()

@@ -237,7 +237,7 @@ def test_a_file_without_routes_gives_no_fact() -> None:
 
 def test_a_route_function_that_is_not_the_frameworks_is_not_recorded() -> None:
     source = """\
-        from myrouting import Route, path
+        from myrouting import Route, path  # not starlette, not django
 
         routes = [Route("/x", handler)]
         urlpatterns = [path("x/", view)]

@@ -41,11 +41,13 @@ whether a Django class view is a DRF APIView (its bases, through `ClassCollector
 from __future__ import annotations
 
 import ast
+import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted, simple_statements
+from archlint.rules._ast import blocks, dotted
 from archlint.rules._classes import (
     BindingCollector,
     ClassCollector,
@@ -151,6 +153,17 @@ _OWNERS = {
     "litestar.router.Router": (LITESTAR, "router"),
 }
 _HOOKS = ("before_request", "before_app_request")
+# The names of every registering call: the walk over expressions looks only at calls of these.
+_CALL_NAMES = frozenset({
+    "Route", "WebSocketRoute", "APIRoute", "APIWebSocketRoute", "Mount", "path", "re_path", "url",
+    "add_api_route", "add_route", "add_websocket_route", "add_url_rule", "include_router",
+    "register_blueprint", "mount", "register", *_HOOKS,
+})
+_CALL_NEEDLE = re.compile(r"\b(?:" + "|".join(sorted(_CALL_NAMES)) + r")\s*\(")
+# Statements without blocks of statements inside: nothing to descend into.
+_SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Import,
+           ast.ImportFrom, ast.Pass, ast.Raise, ast.Assert, ast.Delete, ast.Global,
+           ast.Nonlocal, ast.Break, ast.Continue)
 _PREFIX_KEYWORD = {FASTAPI: "prefix", FLASK: "url_prefix", LITESTAR: "path"}
 _CONTROLLERS = ("litestar.Controller", "litestar.controller.Controller")
 _DEPENDS = ("fastapi.Depends", "fastapi.params.Depends", "fastapi.Security",
@@ -207,7 +220,9 @@ class RouteCollector(AstCollector):
                 ".head(", ".options(", "websocket", "add_url_rule", "api_view")
 
     def collect(self) -> list[FileRoutes]:
-        self.names: _Imports = _file_imports(self.tree)
+        self.statements = list(_all_statements(self.tree.body))
+        self.names: _Imports = _file_imports(self.statements)
+        self._parent_map: dict[int, ast.AST] | None = None
         self.endpoints: list[Endpoint] = []
         self.apps: list[AppObject] = []
         self.includes: list[Include] = []
@@ -227,7 +242,7 @@ class RouteCollector(AstCollector):
     def _find_owners(self) -> None:
         """`name = FastAPI(...)` and the like, anywhere (app factories make the app inside a
         function)."""
-        for node in ast.walk(self.tree):
+        for node in self.statements:
             if isinstance(node, ast.Assign):
                 targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
                 value = node.value
@@ -274,7 +289,7 @@ class RouteCollector(AstCollector):
                     inner_controller = self._controller(stmt, qualname)
                 self._decorated(stmt, qualname, controller)
                 self._definitions(stmt.body, (*outer, stmt.name), inner_controller)
-            else:
+            elif not isinstance(stmt, _SIMPLE):
                 for block in blocks(stmt):
                     self._definitions(block, outer, controller)
 
@@ -436,18 +451,58 @@ class RouteCollector(AstCollector):
 
     # -- registering calls --------------------------------------------------------------------
     def _calls(self) -> None:
-        for node, parents in _walk_with_parents(self.tree):
-            if not isinstance(node, ast.Call):
+        """Registering calls. Walking every expression of a file costs as much as parsing it, so
+        only the simple statements on whose lines a registering call's name is followed by "("
+        are walked."""
+        lines: list[int] = []
+        line, counted = 1, 0
+        for match in _CALL_NEEDLE.finditer(self.source):
+            line += self.source.count("\n", counted, match.start())
+            counted = match.start()
+            if not lines or lines[-1] != line:
+                lines.append(line)
+        if not lines:
+            return
+        for stmt in self.statements:
+            if not isinstance(stmt, _SIMPLE):
                 continue
-            qualified = self.names.qualify(node.func)
-            if qualified in _STARLETTE_ROUTES:
-                self._starlette_route(node, _STARLETTE_ROUTES[qualified], qualified, parents)
-            elif qualified in _MOUNTS:
-                self._mount(node, None, parents)
-            elif qualified in _DJANGO_PATHS:
-                self._django_path(node)
-            elif isinstance(node.func, ast.Attribute):
-                self._method_call(node, node.func)
+            first = bisect.bisect_left(lines, stmt.lineno)
+            if first == len(lines) or lines[first] > (stmt.end_lineno or stmt.lineno):
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call):
+                    self._call(node)
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if last not in _CALL_NAMES:
+            return
+        qualified = self.names.qualify(func)
+        if qualified in _STARLETTE_ROUTES:
+            self._starlette_route(node, _STARLETTE_ROUTES[qualified], qualified,
+                                  self._parents(node))
+        elif qualified in _MOUNTS:
+            self._mount(node, None, self._parents(node))
+        elif qualified in _DJANGO_PATHS:
+            self._django_path(node)
+        elif isinstance(func, ast.Attribute):
+            self._method_call(node, func)
+
+    def _parents(self, node: ast.AST) -> tuple[ast.AST, ...]:
+        """The nodes around `node`, outermost first (the parent map is built once, and only
+        for files with Starlette routes)."""
+        if self._parent_map is None:
+            self._parent_map = {}
+            for parent in ast.walk(self.tree):
+                for child in ast.iter_child_nodes(parent):
+                    self._parent_map[id(child)] = parent
+        found: list[ast.AST] = []
+        current = self._parent_map.get(id(node))
+        while current is not None:
+            found.append(current)
+            current = self._parent_map.get(id(current))
+        return tuple(reversed(found))
 
     def _method_call(self, node: ast.Call, func: ast.Attribute) -> None:
         owner = self._owner_of(func.value)
@@ -618,16 +673,25 @@ class RouteCollector(AstCollector):
         self._endpoint_to(view, DJANGO, "urlpattern", node, (), route, None, ())
 
 
-def _file_imports(tree: ast.Module) -> _Imports:
+def _all_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, in functions and classes too (statements are few next to expressions)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, _SIMPLE):
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from _all_statements(stmt.body)
+        else:
+            for block in blocks(stmt):
+                yield from _all_statements(block)
+
+
+def _file_imports(statements: list[ast.stmt]) -> _Imports:
     """The file's imports, those inside functions too (`def init(): from fastapi import FastAPI`
-    is how app factories often start); a module-level import wins over a local one."""
+    is how app factories often start). The first import of a name in the file wins: usually the
+    module-level one."""
     table = _Imports()
-    module_level = list(simple_statements(tree.body))
-    top = {id(stmt) for stmt in module_level}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
-            table.add(node)
-    for stmt in module_level:
+    for stmt in reversed(statements):  # earlier imports overwrite later ones
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             table.add(stmt)
     return table
@@ -644,16 +708,6 @@ def _list_owner(parents: tuple[ast.AST, ...]) -> NameRef | None:
         if isinstance(parent, ast.stmt):
             return None
     return None
-
-
-def _walk_with_parents(tree: ast.AST) -> Iterator[tuple[ast.AST, tuple[ast.AST, ...]]]:
-    stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(tree, ())]
-    while stack:
-        node, parents = stack.pop()
-        yield node, parents
-        inner = (*parents, node)
-        children = list(ast.iter_child_nodes(node))
-        stack.extend((child, inner) for child in reversed(children))
 
 
 # -- the project phase ---------------------------------------------------------------------------

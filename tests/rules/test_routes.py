@@ -13,7 +13,7 @@ from archlint.rules._routes import (
     Endpoint,
     FileRoutes,
     RouteCollector,
-    owner_framework,
+    endpoint_framework,
     route_collectors,
 )
 
@@ -277,6 +277,34 @@ def test_starlette_route_lists_mounts_and_app_routes() -> None:
     assert facts.apps[0].framework == "starlette"
 
 
+def test_starlette_app_route_add_route_mount_and_websocket_route() -> None:
+    source = """\
+        from starlette.applications import Starlette
+        from .admin import admin_app
+
+        app = Starlette()
+
+        @app.route("/old", methods=["GET", "POST"])
+        async def old(request): ...
+
+        @app.websocket_route("/ws")
+        async def ws(socket): ...
+
+        async def health(request): ...
+
+        app.add_route("/health", health)
+        app.mount("/admin", admin_app)
+    """
+    facts = routes(source)
+    old, ws, health = facts.endpoints
+    assert (old.framework, old.methods) == ("starlette", ("GET", "POST"))
+    assert ws.methods == ("WEBSOCKET",)
+    assert (health.form, health.handler, health.methods) == ("add_api_route", "health", ("GET",))
+    mount, = facts.includes
+    assert (mount.framework, mount.owner, mount.child, mount.prefix) == (
+        "starlette", local("app"), NameRef(".admin.admin_app", True), "/admin")
+
+
 # -- Flask -------------------------------------------------------------------------------------
 def test_flask_route_methods_blueprints_and_add_url_rule() -> None:
     source = """\
@@ -421,6 +449,20 @@ def test_django_lambdas_view_factories_and_instances_calling_as_view() -> None:
     assert (files.handler_ref, files.is_class) == (NameRef(".api.FilesAPI", True), True)
 
 
+def test_django_path_outside_urls_py_and_added_patterns_are_recorded() -> None:
+    # The import says it is Django's path(): the file's name does not matter (ROOT_URLCONF can
+    # name any module), and `urlpatterns += [...]` adds routes like the first list does.
+    source = """\
+        from django.urls import path
+        from . import views
+
+        urlpatterns = []
+        urlpatterns += [path("extra/", views.extra)]
+    """
+    endpoint = only(source, "shop/routing.py")
+    assert (endpoint.framework, endpoint.path) == ("django", "extra/")
+
+
 def test_django_view_defined_in_the_same_file_gets_its_span() -> None:
     source = """\
         from django.urls import path
@@ -506,6 +548,17 @@ def test_litestar_handlers_controllers_and_route_handlers() -> None:
                         ("app", "api", None), ("app", "socket", None)}
 
 
+def test_litestar_route_with_http_methods() -> None:
+    source = """\
+        from litestar import route
+        from litestar.enums import HttpMethod
+
+        @route("/items", http_method=["GET", "POST"])
+        async def items() -> list: ...
+    """
+    assert only(source).methods == ("GET", "POST")
+
+
 def test_a_get_function_from_another_library_is_not_a_litestar_handler() -> None:
     source = """\
         from requests import get
@@ -522,7 +575,7 @@ def owners_of(files: dict[str, str]) -> dict[str, str | None]:
     specs = [(c, c.Options()) for c in route_collectors()]
     results = [analyze_source(textwrap.dedent(text), path, specs) for path, text in files.items()]
     project = build_model(results)
-    return {e.handler or "": e.framework or owner_framework(project, path, e.owner)
+    return {e.handler or "": endpoint_framework(project, path, e)
             for path, fact in project.of(RouteCollector.kind) for e in fact.endpoints}
 
 
@@ -540,6 +593,11 @@ def test_owner_framework_follows_imports_packages_and_subclasses() -> None:
         "shop/cache.py": (
             "from sanic import Blueprint\nbp = Blueprint('x')\n\n"
             "@bp.get('/sanic')\ndef sanic_route(): ...\n"),
+        "shop/aio.py": (
+            "from aiohttp import web\nroutes = web.RouteTableDef()\n\n"
+            "@routes.get('/aio')\nasync def aio_route(request): ...\n"),
+        "shop/local.py": (
+            "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/')\ndef home(): ...\n"),
     }
     assert owners_of(files) == {"users": "fastapi", "admin": "flask", "items": "fastapi",
-                                "sanic_route": None}
+                                "sanic_route": None, "aio_route": None, "home": "fastapi"}

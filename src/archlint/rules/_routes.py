@@ -717,6 +717,13 @@ def route_collectors() -> tuple[type[AstCollector], ...]:
     return (RouteCollector, ClassCollector, BindingCollector)
 
 
+def endpoint_framework(project: ProjectModel, path: str, endpoint: Endpoint) -> str | None:
+    """The framework an endpoint belongs to: as recorded, or else through its owner. A rule
+    counts an endpoint only when this is not None (an aiohttp `RouteTableDef`, a Sanic blueprint
+    or an unresolvable owner give None)."""
+    return endpoint.framework or owner_framework(project, path, endpoint.owner)
+
+
 def owner_framework(project: ProjectModel, path: str, owner: NameRef | None) -> str | None:
     """The framework of a route owner recorded with framework None: what the value it names was
     made by (`from .main import app` where main.py has `app = FastAPI()`; `from . import bp` where

@@ -584,7 +584,7 @@ def test_owner_framework_follows_imports_packages_and_subclasses() -> None:
         "shop/__init__.py": "",
         "shop/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
         "shop/users.py": "from .main import app\n\n@app.get('/users')\ndef users(): ...\n",
-        "shop/admin/__init__.py": "from flask import Blueprint\nbp = Blueprint('admin', __name__)\n",
+        "shop/admin/__init__.py": "from flask import Blueprint\nbp = Blueprint('a', __name__)\n",
         "shop/admin/views.py": "from . import bp\n\n@bp.route('/admin')\ndef admin(): ...\n",
         "shop/routing.py": "from fastapi import APIRouter\nclass ShopRouter(APIRouter): ...\n",
         "shop/items.py": (
@@ -598,6 +598,10 @@ def test_owner_framework_follows_imports_packages_and_subclasses() -> None:
             "@routes.get('/aio')\nasync def aio_route(request): ...\n"),
         "shop/local.py": (
             "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/')\ndef home(): ...\n"),
+        "shop/gateway.py": (
+            "from .routing import ShopRouter\n\ndef create():\n    api = ShopRouter()\n\n"
+            "    @api.post('/chat')\n    def chat(): ...\n"),
     }
     assert owners_of(files) == {"users": "fastapi", "admin": "flask", "items": "fastapi",
-                                "sanic_route": None, "aio_route": None, "home": "fastapi"}
+                                "sanic_route": None, "aio_route": None, "home": "fastapi",
+                                "create.chat": "fastapi"}

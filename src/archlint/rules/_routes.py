@@ -24,18 +24,25 @@ Per file (phase 1), from CPython's `ast` (no LibCST parse), `RouteCollector` rec
 - `includes` (`Include`): one router mounted on another with a prefix: FastAPI
   `include_router`, Flask `register_blueprint`, Starlette `Mount`/`app.mount`, Django
   `path("x/", include("app.urls"))`, Litestar `route_handlers=[...]` of an app or `Router`.
+- `hooks` (`Hook`): Flask `before_request`/`before_app_request` functions (where Flask apps
+  authenticate, for ARC608).
 
 Frameworks are known only through the file's imports: `app` counts as a FastAPI app because it
 is bound to `fastapi.FastAPI(...)` here. A decorator on an owner the file does not make (`from
-.main import app`, `from . import bp`) is recorded with framework None and the owner as a NameRef:
-the project phase resolves it (`_classes.symbols(project).of_ref(...)` gives the call that made
-it). Such an unresolved owner is recorded only when the path is a literal that starts with "/"
-(or is empty), so `cache.get("key")` never becomes an endpoint.
+.main import app`, `from . import bp`) is recorded with framework None and the owner as a NameRef
+(plus, when the file binds it to some other call, that call's callee): `endpoint_framework` /
+`owner_framework` resolve it in the project phase, through module bindings and class bases
+(`class ShopRouter(APIRouter)`); rules count an endpoint only when that gives a framework. Such
+an unresolved owner is recorded only when the path is a literal that starts with "/" (or is
+empty), so `cache.get("key")` never becomes an endpoint. Django's `path()` is recorded in any
+file that imports it from Django (ROOT_URLCONF can name any module), not only in urls.py.
 
 What the project phase still has to do: join prefixes (include_router/register_blueprint/Mount
 chains, Django include() of another urls module, the router's own prefix), resolve handlers named
 in another module (Django views, DRF viewsets, Flask view_func) to their definition, and decide
-whether a Django class view is a DRF APIView (its bases, through `ClassCollector`).
+whether a Django class view is a DRF APIView (its bases, through `ClassCollector`), DRF
+`@action` methods of viewsets, and DRF `permission_classes` (class attributes, `ClassCollector`).
+Not covered: Flask-AppBuilder `@expose`, Sanic, aiohttp, Quart, Tornado.
 """
 
 from __future__ import annotations
@@ -81,6 +88,9 @@ class Endpoint:
     dependencies: tuple[NameRef, ...]  # Depends()/Security() targets: params and dependencies=
     is_class: bool = False  # a class view / viewset / controller method's class
     mount_prefix: str | None = None  # Starlette: literal paths of the Mount()s around a Route()
+    # For an owner recorded with framework None that this file binds to a call (`app =
+    # GatewayAPI(...)`, also inside a function): that call's callee, for `owner_framework`.
+    owner_constructor: NameRef | None = None
 
     @property
     def line(self) -> int:
@@ -229,6 +239,7 @@ class RouteCollector(AstCollector):
         self.hooks: list[Hook] = []
         self.owners: dict[str, Owner] = {}  # variable -> what made it (framework constructors)
         self.bound: set[str] = set()  # every name assigned in the file
+        self.made_by: dict[str, NameRef] = {}  # name -> callee, for `name = other_call(...)`
         self.functions: dict[str, tuple[str, Function | ast.ClassDef]] = {}  # top-level defs
         self._find_owners()
         self._definitions(self.tree.body, ())
@@ -255,6 +266,10 @@ class RouteCollector(AstCollector):
                 continue
             constructor = self.names.qualify(value.func)
             if constructor not in _OWNERS:
+                callee = self.names.ref(value.func)
+                if callee is not None:
+                    for target in targets:
+                        self.made_by.setdefault(target, callee)
                 continue
             framework, kind = _OWNERS[constructor]
             prefix_keyword = _PREFIX_KEYWORD.get(framework)
@@ -336,7 +351,8 @@ class RouteCollector(AstCollector):
                 found.framework, found.form, qualname, NameRef(qualname, False),
                 self.span_of(node), self.span_of(decorator), found.methods, found.path,
                 found.owner, decorators, (*listed, *parameters),
-                isinstance(node, ast.ClassDef)))
+                isinstance(node, ast.ClassDef), None,
+                self._constructor(found.framework, found.owner)))
 
     def _route_decorator(self, decorator: ast.expr, controller: str | None) -> Endpoint | None:
         """The route a decorator declares, without the handler (filled in by the caller)."""
@@ -577,7 +593,8 @@ class RouteCollector(AstCollector):
                 self.endpoints.append(Endpoint(
                     framework, form, None, None,
                     self.span_of(handler) if isinstance(handler, ast.Lambda) else None,
-                    self.span_of(node), methods, path, owner, (), listed, False, mount_prefix))
+                    self.span_of(node), methods, path, owner, (), listed, False, mount_prefix,
+                    self._constructor(framework, owner)))
             return
         qualname = span = None
         decorators: tuple[NameRef, ...] = ()
@@ -595,7 +612,13 @@ class RouteCollector(AstCollector):
                 dependencies = (*listed, *self._parameter_dependencies(definition))
         self.endpoints.append(Endpoint(framework, form, qualname, ref, span, self.span_of(node),
                                        methods, path, owner, decorators, dependencies,
-                                       is_class, mount_prefix))
+                                       is_class, mount_prefix,
+                                       self._constructor(framework, owner)))
+
+    def _constructor(self, framework: str | None, owner: NameRef | None) -> NameRef | None:
+        if framework is not None or owner is None or owner.imported:
+            return None
+        return self.made_by.get(owner.name)
 
     def _include(self, node: ast.Call, framework: str | None, form: str, owner: NameRef,
                  child_name: str, prefix_name: str) -> None:
@@ -721,19 +744,29 @@ def endpoint_framework(project: ProjectModel, path: str, endpoint: Endpoint) -> 
     """The framework an endpoint belongs to: as recorded, or else through its owner. A rule
     counts an endpoint only when this is not None (an aiohttp `RouteTableDef`, a Sanic blueprint
     or an unresolvable owner give None)."""
-    return endpoint.framework or owner_framework(project, path, endpoint.owner)
+    return endpoint.framework or owner_framework(project, path, endpoint.owner,
+                                                 endpoint.owner_constructor)
 
 
-def owner_framework(project: ProjectModel, path: str, owner: NameRef | None) -> str | None:
+def owner_framework(project: ProjectModel, path: str, owner: NameRef | None,
+                    constructor: NameRef | None = None) -> str | None:
     """The framework of a route owner recorded with framework None: what the value it names was
     made by (`from .main import app` where main.py has `app = FastAPI()`; `from . import bp` where
     the package makes `bp = Blueprint(...)`; `router = PrefectRouter()` whose class derives from
-    `APIRouter`). None when it cannot be told (made in a function, a parameter, another library)."""
+    `APIRouter`; `constructor`: the callee that made it in the file, as `Endpoint` records it).
+    None when it cannot be told (a parameter, a factory function's result, another library)."""
     if owner is None:
         return None
     table = symbols(project)
     module = table.modules.module_of.get(path)
     if module is None:
+        return None
+    if constructor is not None:
+        made = table.of_ref(constructor, module)
+        if made is not None and made.kind == "external":
+            return _made_by(table, made.name, 0)
+        if made is not None and made.kind == "class" and made.cls is not None and not made.rest:
+            return _made_by(table, made.cls.key, 0)
         return None
     found = table.of_ref(owner, module)
     if found is None or found.kind != "call" or found.rest:

@@ -1340,3 +1340,15 @@ class Usage:
         return _fetcher(cursor, self.VIEW)
 """
     assert lines(source) == [9]
+
+
+def test_message_names_the_value_the_precise_walk_blames():
+    source = """
+def _quote_id(name):
+    return f'"{name}"'
+
+class Repo:
+    def grant(self, role):
+        self.db.execute(f"GRANT X ON {_quote_id('SNOWFLAKE')} TO ROLE {_quote_id(role)}")
+"""
+    assert "from '_quote_id(role)'" in only(source).message

@@ -160,6 +160,7 @@ class _Shared:
         self.summaries: dict[tuple, _V] = {}
         self.propagated: dict[int, dict[str, _V]] = {}
         self.confirmed: dict[int, frozenset[int]] = {}
+        self.confirmed_values: dict[int, dict[int, _V]] = {}
         self.ctxvars: dict[str, _V | None] = {}
         self.orm_names: dict[int, frozenset[str]] = {}
         self.generators: dict[int, bool] = {}

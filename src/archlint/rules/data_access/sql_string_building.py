@@ -635,6 +635,8 @@ class SqlStringBuilding(Rule):
         self._precise = False
         self._cls: cst.ClassDef | None = None
         self._reported: set[int] = set()
+        self._values: dict[int, _V] = {}  # a precise walk's value at each sink it reported
+        self._precise_value: _V | None = None
         self._watch: frozenset[int] = frozenset()
         self._watched: dict[int, list[tuple[str | None, str, _V]]] = {}
         self._returns: _V | None = None
@@ -1619,6 +1621,7 @@ class SqlStringBuilding(Rule):
         sub._precise = True
         sub._cls = cls
         sub._reported = set()
+        sub._values = {}
         sub._watch = frozenset()
         sub._watched = {}
         sub._returns = None
@@ -1770,6 +1773,7 @@ class SqlStringBuilding(Rule):
         """A finding in a function, seen by the file's own walk: does it survive a precise walk
         of that function (calls into this module's functions followed, private functions'
         parameters bound to what every call passes)?"""
+        self._precise_value = None
         if not self._funcs:
             return True
         fn, depth = self._funcs[-1]
@@ -1791,6 +1795,8 @@ class SqlStringBuilding(Rule):
             finally:
                 shared.active.discard(id(fn))
             reported = shared.confirmed[id(fn)] = frozenset(sub._reported)
+            shared.confirmed_values[id(fn)] = sub._values
+        self._precise_value = shared.confirmed_values.get(id(fn), {}).get(id(node))
         return id(node) in reported
 
     def _template(self, e: cst.Call) -> _V:
@@ -1983,9 +1989,12 @@ class SqlStringBuilding(Rule):
     ) -> None:
         if self._sub:
             self._reported.add(id(node))
+            self._values[id(node)] = v
             return
         if not self._confirmed(node):
             return
+        # the precise walk knows more (helpers' results for constant arguments): name its value
+        v = self._precise_value or v
         ctx = self.ctx
         label = _label(ctx, func)
         shown = f"{label}({keyword}=...)" if keyword else f"{label}()"

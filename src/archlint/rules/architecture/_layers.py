@@ -11,9 +11,11 @@ reach across layers.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+
+from archlint.rules._scaffolding import is_scaffolding as scaffolding
+from archlint.rules.architecture._modules import glob_parts
 
 LAYERS = ("domain", "application", "infrastructure", "interface")
 FOLDER_NAMES: Mapping[str, tuple[str, ...]] = {
@@ -24,7 +26,6 @@ FOLDER_NAMES: Mapping[str, tuple[str, ...]] = {
                   "presentation", "views"),
 }
 _LAYER_OF_FOLDER = {folder: layer for layer, names in FOLDER_NAMES.items() for folder in names}
-_UNLAYERED_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "alembic"})
 
 
 def rank(layer: str) -> int:
@@ -94,7 +95,7 @@ class LayerModel:
         wildcards beats one with, then the lower layer."""
         for end in range(len(parts), 0, -1):
             prefix = tuple(parts[:end])
-            matching = [p for p in self._patterns if _matches(p.parts, prefix)]
+            matching = [p for p in self._patterns if glob_parts(p.parts, prefix)]
             if matching:
                 best = min(matching, key=lambda p: (not p.literal, rank(p.layer)))
                 return Placement(best.layer, ".".join(prefix), f'pattern "{best.text}"')
@@ -117,21 +118,7 @@ def _pattern(layer: str, text: str) -> _Pattern:
 
 
 def is_scaffolding(module: str) -> bool:
-    """Tests, test helpers and migrations: code that exists to reach across layers and
-    contexts, so architecture rules neither place it nor blame it."""
+    """Tests, test helpers and migrations (by module name): code that exists to reach across
+    layers and contexts, so architecture rules neither place it nor blame it."""
     parts = module.split(".")
-    return _is_test_module(parts[-1]) or any(p in _UNLAYERED_FOLDERS for p in parts)
-
-
-def _is_test_module(name: str) -> bool:
-    return name.startswith("test_") or name.endswith("_test") or name == "conftest"
-
-
-def _matches(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
-    """Glob over dotted names: `*` is one name (or part of one), `**` any number of names."""
-    if not pattern:
-        return not parts
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_matches(rest, parts[i:]) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatch.fnmatchcase(parts[0], head) and _matches(rest, parts[1:])
+    return scaffolding(parts, parts[-1])

@@ -21,8 +21,6 @@ from archlint.rules._classes import (
 from archlint.rules.architecture._modules import ModuleMap
 from archlint.rules.base import ProjectModel
 
-
-
 # -- which classes are ORM models ---------------------------------------------------------------
 DECLARATIVE_ROOTS = frozenset({
     "sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta",

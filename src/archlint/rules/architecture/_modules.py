@@ -73,7 +73,7 @@ class ModuleMap:
     def _source_root(self, folders: tuple[str, ...]) -> int:
         """How many leading folders of a file's path are outside its module name."""
         for depth in range(len(folders), 0, -1):
-            if any(_glob(pattern, folders[:depth]) for pattern in self._source_roots):
+            if any(glob_parts(pattern, folders[:depth]) for pattern in self._source_roots):
                 return depth
         for depth in range(len(folders), 0, -1):
             # A `src` folder holding an __init__.py is a package (`from src.app import x`).
@@ -165,13 +165,13 @@ class ModuleMap:
         return None
 
 
-def _glob(pattern: tuple[str, ...], folders: tuple[str, ...]) -> bool:
-    """A folder glob, one path segment at a time: `*` stays within one folder name (fnmatch's
-    `*` alone would let `services/*` match every folder below `services`), `**` is any number
-    of folders."""
+def glob_parts(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    """A glob over path segments or dotted names, one part at a time: `*` stays within one
+    part (fnmatch's `*` alone would let `services/*` match every folder below `services`), `**`
+    is any number of parts."""
     if not pattern:
-        return not folders
+        return not parts
     head, rest = pattern[0], pattern[1:]
     if head == "**":
-        return any(_glob(rest, folders[i:]) for i in range(len(folders) + 1))
-    return bool(folders) and fnmatch.fnmatchcase(folders[0], head) and _glob(rest, folders[1:])
+        return any(glob_parts(rest, parts[i:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], head) and glob_parts(rest, parts[1:])

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from archlint.model import Related, Severity
+from archlint.rules._classes import BindingCollector, ClassCollector, DefinedClass
 from archlint.rules.architecture._contexts import Context, contexts
 from archlint.rules.architecture._imports import ImportCollector
-from archlint.rules._classes import BindingCollector, ClassCollector, DefinedClass
 from archlint.rules.architecture._models import Kind, OrmModels, orm_models
 from archlint.rules.architecture._project import ResolvedImport, structure
 from archlint.rules.base import Invalid, NoOptions, ProjectRule, Valid

@@ -2,8 +2,8 @@
 
 Circuit breakers and retry policies protect a running service from its dependencies. Tests,
 test helpers and migrations never serve traffic, and one-shot scripts run once with a person
-watching: a breaker there has nothing to protect. ARC402 and ARC404 skip these files by path
-(the same folder and file names the architecture rules treat as scaffolding).
+watching: a breaker there has nothing to protect. Tests and migrations are
+`rules/_scaffolding.py`'s; this module adds one-shot scripts, which ARC402 also skips.
 """
 
 from __future__ import annotations
@@ -11,22 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-_TEST_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "alembic"})
 _SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "examples", "example", "docs", "cli"})
 _SCRIPT_FILES = frozenset(
     {"__main__.py", "setup.py", "manage.py", "noxfile.py", "fabfile.py", "cli.py"}
 )
-
-
-def is_test_or_migration(path: str) -> bool:
-    """`tests/...`, `test_x.py`, `x_test.py`, `conftest.py`, `migrations/...`, `alembic/...`."""
-    parts = PurePosixPath(path.replace("\\", "/")).parts
-    if not parts:
-        return False
-    stem = parts[-1].removesuffix(".py")
-    if stem.startswith("test_") or stem.endswith("_test") or stem == "conftest":
-        return True
-    return any(p in _TEST_FOLDERS for p in parts[:-1])
 
 
 def is_script(path: str) -> bool:

@@ -11,9 +11,10 @@ import libcst as cst
 from archlint.model import Severity
 from archlint.rules._calls import CallKind, ExternalCall, Service, classify_callee, code_snippet
 from archlint.rules._names import dotted
+from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
 from archlint.rules.resilience._retries import RetryKind, decorator_retry, retry_kind
-from archlint.rules.resilience._scope import is_script, is_script_source, is_test_or_migration
+from archlint.rules.resilience._scope import is_script, is_script_source
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,7 @@ class ExternalCallWithoutCircuitBreaker(Rule):
     def __init__(self, ctx: FileContext, options: BreakerOptions) -> None:
         super().__init__(ctx, options)
         self._skip = (
-            is_test_or_migration(ctx.path) or is_script(ctx.path) or is_script_source(ctx.source)
+            is_scaffolding_path(ctx.path) or is_script(ctx.path) or is_script_source(ctx.source)
         )
         self._guards = frozenset(options.guards)
         self._scopes: list[_Function | _Class] = []

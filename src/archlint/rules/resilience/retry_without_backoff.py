@@ -16,9 +16,9 @@ from archlint.rules._calls import (
     is_none,
 )
 from archlint.rules._names import dotted
+from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import FileContext, Invalid, NoOptions, Rule, Valid
 from archlint.rules.resilience._retries import RetryKind, retry_kind
-from archlint.rules.resilience._scope import is_test_or_migration
 
 # tenacity values that mean "no wait" / "never stop".
 _NO_WAIT = frozenset({"tenacity.wait_none", "tenacity.wait.wait_none"})
@@ -217,7 +217,7 @@ class RetryWithoutBackoff(Rule):
 
     def __init__(self, ctx: FileContext, options: NoOptions) -> None:
         super().__init__(ctx, options)
-        self._skip = is_test_or_migration(ctx.path)
+        self._skip = is_scaffolding_path(ctx.path)
 
     # -- tenacity, backoff, urllib3 ---------------------------------------------------------------
     def visit_Decorator(self, node: cst.Decorator) -> None:

@@ -254,11 +254,14 @@ def _port_modules(model: ProjectModel, project: Structure) -> frozenset[str]:
                 base.name.rpartition(".")[2] == "Protocol" for base in cls.fact.bases)
             by_module.setdefault(module, []).append(is_port)
     ports = {m for m, flags in by_module.items() if all(flags)}
-    for module in project.modules.packages:  # interfaces/__init__.py re-exporting the ports
-        targets = {t for imp in project.imports if imp.importer == module for t in imp.targets
-                   if project.modules.is_internal(t)}
-        if module not in by_module and targets and targets <= ports:
-            ports.add(module)
+    # interfaces/__init__.py re-exporting the ports: one pass over the imports of packages
+    reexported: dict[str, set[str]] = {}
+    packages = project.modules.packages
+    for imp in project.imports:
+        if imp.importer in packages and imp.importer not in by_module:
+            reexported.setdefault(imp.importer, set()).update(
+                t for t in imp.targets if project.modules.is_internal(t))
+    ports |= {module for module, targets in reexported.items() if targets and targets <= ports}
     return frozenset(ports)
 
 

@@ -274,10 +274,13 @@ class Symbols:
         self.modules = modules
         self.classes: dict[tuple[str, str], DefinedClass] = {}
         self.bindings: dict[str, ModuleBindings] = {}
+        self.top_level: dict[str, list[DefinedClass]] = {}  # module -> its non-nested classes
         for path, fact in project.of(ClassCollector.kind):
             module = modules.module_of.get(path)
-            if module is not None:
-                self.classes.setdefault((module, fact.qualname), DefinedClass(module, path, fact))
+            if module is not None and (module, fact.qualname) not in self.classes:
+                cls = self.classes[(module, fact.qualname)] = DefinedClass(module, path, fact)
+                if "." not in fact.qualname:
+                    self.top_level.setdefault(module, []).append(cls)
         for path, fact in project.of(BindingCollector.kind):
             module = modules.module_of.get(path)
             if module is not None:

@@ -9,8 +9,7 @@ from typing import ClassVar
 from importlinter.contracts.layers import LayersContract
 
 from archlint.model import Related, Severity, Span
-from archlint.rules._class_shape import ClassShape
-from archlint.rules._classes import BindingCollector, ClassCollector, symbols
+from archlint.rules._classes import BindingCollector, ClassCollector, DefinedClass, symbols
 from archlint.rules.architecture._contracts import Link, Violation, problems
 from archlint.rules.architecture._imports import ImportCollector
 from archlint.rules.architecture._layers import LAYERS
@@ -247,13 +246,8 @@ def _port_modules(model: ProjectModel, project: Structure) -> frozenset[str]:
     """Modules that hold only abstractions (ABCs whose methods are all abstract, Protocols), and
     packages that only re-export such modules: depending on them is dependency inversion, not
     a violation, whatever their folder is called (`interfaces/` often holds ports)."""
-    by_module: dict[str, list[bool]] = {}
-    for (module, qualname), cls in symbols(model).classes.items():
-        if "." not in qualname:
-            is_port = _abstract(cls.fact.shape) or any(
-                base.name.rpartition(".")[2] == "Protocol" for base in cls.fact.bases)
-            by_module.setdefault(module, []).append(is_port)
-    ports = {m for m, flags in by_module.items() if all(flags)}
+    by_module = symbols(model).top_level
+    ports = {m for m, classes in by_module.items() if all(_is_port(c) for c in classes)}
     # interfaces/__init__.py re-exporting the ports: one pass over the imports of packages
     reexported: dict[str, set[str]] = {}
     packages = project.modules.packages
@@ -265,8 +259,11 @@ def _port_modules(model: ProjectModel, project: Structure) -> frozenset[str]:
     return frozenset(ports)
 
 
-def _abstract(shape: ClassShape) -> bool:
-    return bool(shape.members) and all(m.kind == "abstract" for m in shape.members)
+def _is_port(cls: DefinedClass) -> bool:
+    """An ABC whose methods are all abstract, or a Protocol."""
+    members = cls.fact.shape.members
+    return (bool(members) and all(m.kind == "abstract" for m in members)) or any(
+        base.name.rpartition(".")[2] == "Protocol" for base in cls.fact.bases)
 
 
 def _detected(project: Structure, module: str) -> bool:

@@ -309,7 +309,7 @@ class AnemicDomainModel(ProjectRule):
                 continue
             yield None  # an enum, exception, Protocol, TypedDict or unknown library class
 
-    # -- where its behaviour went -------------------------------------------------------------------
+    # -- where its behaviour went ------------------------------------------------------------------
     def _writes_by_class(self) -> dict[str, list[tuple[str, FieldWrite]]]:
         """Writes outside tests and the infrastructure layer, tied to the class their receiver
         is: by the function's own type information (an annotation, a constructor call, a typed
@@ -374,7 +374,7 @@ class AnemicDomainModel(ProjectRule):
         project modules it imports (`from app.domain import orders` shows `orders.Order`)."""
         if module in self._visible:
             return self._visible[module]
-        found = [c for (m, q), c in self._symbols.classes.items() if m == module and "." not in q]
+        found = list(self._symbols.top_level.get(module, ()))
         bindings = self._symbols.bindings.get(module)
         for local, _ in bindings.imports if bindings is not None else ():
             symbol = self._symbols.of_ref(NameRef(local, False), module)
@@ -383,8 +383,7 @@ class AnemicDomainModel(ProjectRule):
             if symbol.kind == "class":
                 found.append(symbol.cls)  # type: ignore[arg-type]
             elif symbol.kind == "module":
-                found += [c for (m, q), c in self._symbols.classes.items()
-                          if m == symbol.name and "." not in q]
+                found += self._symbols.top_level.get(symbol.name, ())
         self._visible[module] = found
         return found
 
@@ -413,10 +412,9 @@ class AnemicDomainModel(ProjectRule):
             message += "; " + "; ".join(parts) + (f", and {more} more function"
                                                   f"{'s' if more > 1 else ''}" if more > 0 else "")
             for path, write in writes[:_EVIDENCE_SHOWN]:
+                attr = f"{write.attr}()" if write.how == "call" else write.attr
                 related.append(Related(
-                    write.span,
-                    f"{write.function} {_what_it_does(name, [write.attr + ('()' if write.how == 'call' else '')])}",
-                    path=path,
+                    write.span, f"{write.function} {_what_it_does(name, [attr])}", path=path
                 ))
             first = top[0][0]
             help = (f"move the rules in {first} into methods of {name} (a method that checks and "

@@ -116,6 +116,8 @@ class _Triggered:
     whether the file is worth parsing at all."""
 
     triggers: ClassVar[tuple[str, ...]] = ()
+    # Words that must all be in the file as well (ARC405 needs an `except`): checked first.
+    requires: ClassVar[tuple[str, ...]] = ()
     Options: ClassVar[type] = NoOptions
 
     @classmethod
@@ -126,7 +128,10 @@ class _Triggered:
 
     @classmethod
     def wants(cls, source: str, options: Any) -> bool:
-        """Cheap pre-filter: skip the parse when no enabled checker has a trigger word in the file."""
+        """Cheap pre-filter: skip the parse when no enabled checker has a trigger word in the file
+        (or a required word is missing)."""
+        if not all(word in source for word in cls.requires):
+            return False
         triggers = cls.triggers_for(options)
         return not triggers or any(t in source for t in triggers)
 

@@ -243,16 +243,12 @@ class BlockingCallInAsync(Rule):
     cwe = None
     tags = ("resilience",)
     Options = BlockingCallOptions
-    triggers = ("async",)
+    requires = ("async",)
+    triggers = (*IMPORT_TRIGGERS, "sleep", "subprocess", "os.", "from os")  # something to block
 
     @classmethod
-    def wants(cls, source: str, options: BlockingCallOptions) -> bool:
-        """Only files with an `async def` and something that can block in it."""
-        if "async" not in source:
-            return False
-        words = (*IMPORT_TRIGGERS, "sleep", "subprocess", "os.", "from os",
-                 *(name.rsplit(".", 1)[-1] for name in options.blocking_functions))
-        return any(word in source for word in words)
+    def triggers_for(cls, options: BlockingCallOptions) -> tuple[str, ...]:
+        return cls.triggers + tuple(name.rsplit(".", 1)[-1] for name in options.blocking_functions)
 
     VALID: ClassVar = [
         # a plain def may block: it runs wherever it is called

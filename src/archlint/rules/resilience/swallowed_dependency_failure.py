@@ -106,12 +106,8 @@ class SwallowedDependencyFailure(Rule):
     severity = Severity.WARNING
     cwe = 390
     tags = ("resilience",)
-    triggers = IMPORT_TRIGGERS
-
-    @classmethod
-    def wants(cls, source: str, options: object) -> bool:
-        """Only files that catch something and use a client library."""
-        return "except" in source and super().wants(source, options)
+    triggers = IMPORT_TRIGGERS  # a client library
+    requires = ("except",)  # and a handler
 
     VALID: ClassVar = [
         # logs

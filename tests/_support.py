@@ -15,6 +15,7 @@ from typing import Any
 import libcst as cst
 
 from archlint.config import parse_options, settings_from_table
+from archlint.engine.discover import COMPANION_FILES
 from archlint.engine.project import build_model, run_project_rules
 from archlint.engine.worker import FileResult, analyze_source
 from archlint.model import Severity
@@ -47,7 +48,9 @@ def run_rule(
     results = [analyze_source(textwrap.dedent(text), p, collectors) for p, text in sources.items()]
     with _project_root(files or {}) as root:
         settings = settings_from_table(dict(project or {}), root=root)
-        findings, notes = run_project_rules([(rule, opts)], build_model(results, settings))
+        companions = [p for p in files or {} if COMPANION_FILES.match_file(Path(p).name.lower())]
+        model = build_model(results, settings, companions=companions)
+        findings, notes = run_project_rules([(rule, opts)], model)
     return FileResult(
         path=path,
         findings=sorted(findings, key=lambda f: f.sort_key),

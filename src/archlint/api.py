@@ -105,7 +105,8 @@ def check(
     for r in results:
         notifications.extend(r.notifications)
     project_findings, project_notes = run_project_rules(
-        project_rules, build_model(results, settings, _covers_root(paths, settings.root))
+        project_rules, build_model(results, settings, _covers_root(paths, settings.root),
+                                   found.companions)
     )
     findings.extend(project_findings)
     notifications.extend(project_notes)

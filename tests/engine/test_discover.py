@@ -86,3 +86,16 @@ def test_an_excluded_folder_named_explicitly_is_scanned(tmp_path):
     assert rels(tmp_path) == ["other.py"]
     assert rels(tmp_path, paths=[tmp_path / "corpus"]) == ["corpus/app/a.py"]
     assert rels(tmp_path, paths=[tmp_path / "corpus" / "app"]) == ["corpus/app/a.py"]
+
+
+def test_companion_files_are_listed_beside_the_python_files_under_the_same_excludes(tmp_path):
+    touch(tmp_path, "app/main.py", "Dockerfile", "deploy/Procfile", "docker/api.Dockerfile",
+          "bin/start.sh", "conf/logging.ini", "docker-compose.prod.yml", "README.md",
+          "conf/settings.ini", "node_modules/p/run.sh", "build/Dockerfile")
+    (tmp_path / ".gitignore").write_text("private/\n", encoding="utf-8")
+    touch(tmp_path, "private/Procfile")
+    found = discover([tmp_path], Settings(root=tmp_path))
+    assert [rel for _, rel in found.files] == ["app/main.py"]
+    assert found.companions == ["Dockerfile", "bin/start.sh", "conf/logging.ini",
+                                "deploy/Procfile", "docker-compose.prod.yml",
+                                "docker/api.Dockerfile"]

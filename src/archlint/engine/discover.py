@@ -1,6 +1,10 @@
 """Which files a scan covers: Python files under the given paths, minus default excludes, the
 config's `exclude`/`extend-exclude` and every `.gitignore` on the way down (pathspec).
 
+Beside them, under the same excludes, the few non-Python files that say how the service runs
+(`COMPANION_FILES`: Dockerfiles, Procfiles, compose files, shell scripts, logging configs). They
+are never parsed in phase 1; project rules read them as text (`rules/_texts.py`).
+
 Symlinked folders are followed once; a link back into a folder being walked is a loop and is
 reported, as is a folder that cannot be read. Neither stops the scan.
 """
@@ -16,6 +20,14 @@ import pathspec
 from archlint.config import DEFAULT_EXCLUDES, Settings
 from archlint.model import Notification, NotificationKind
 
+# How a service is launched (where `opentelemetry-instrument` runs it) and how its logging is
+# configured when not in Python. Matched against the file name, case-insensitively.
+COMPANION_FILES = pathspec.GitIgnoreSpec.from_lines([
+    "dockerfile", "dockerfile.*", "*.dockerfile", "containerfile", "procfile", "procfile.*", "*.sh", "entrypoint", "docker-entrypoint",
+    "docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml",
+    "*log*.ini", "*log*.conf", "*log*.cfg", "*log*.yaml", "*log*.yml", "*log*.json",
+])
+
 
 class PathNotFound(Exception):
     pass
@@ -24,6 +36,7 @@ class PathNotFound(Exception):
 @dataclass
 class Discovery:
     files: list[tuple[str, str]] = field(default_factory=list)  # (absolute path, root-relative)
+    companions: list[str] = field(default_factory=list)  # root-relative; see COMPANION_FILES
     notifications: list[Notification] = field(default_factory=list)
 
 
@@ -75,6 +88,7 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
         ignores = _gitignores(chain, root, settings)
         _walk(os.path.abspath(given), root, spec, ignores, settings, found, seen, set())
     found.files.sort(key=lambda item: item[1])
+    found.companions.sort()
     return found
 
 
@@ -172,3 +186,6 @@ def _walk(
                 continue
             seen.add(rel)
             found.files.append((entry.path, rel))
+        elif COMPANION_FILES.match_file(entry.name.lower()) and rel not in seen:
+            seen.add(rel)
+            found.companions.append(rel)

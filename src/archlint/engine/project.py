@@ -13,7 +13,7 @@ from archlint.rules.base import ProjectModel, ProjectRule
 
 
 def build_model(results: Sequence[FileResult], settings: Settings | None = None,
-                whole_project: bool = True) -> ProjectModel:
+                whole_project: bool = True, companions: Sequence[str] = ()) -> ProjectModel:
     settings = settings or Settings()
     model = ProjectModel(
         paths=[r.path for r in results],
@@ -23,6 +23,7 @@ def build_model(results: Sequence[FileResult], settings: Settings | None = None,
         source_roots=settings.source_roots,
         typing_imports=settings.typing_imports,
         whole_project=whole_project,
+        companions=tuple(companions),
     )
     for result in results:
         for kind, facts in result.facts.items():

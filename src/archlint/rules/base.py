@@ -241,6 +241,9 @@ class ProjectModel:
     source_roots: tuple[str, ...] = ()
     typing_imports: str = "ignore"
     whole_project: bool = True  # the scan covered the project root, not some files or folders
+    # Root-relative non-Python files that say how the service runs (Dockerfile, Procfile, shell
+    # scripts, logging configs: engine.discover.COMPANION_FILES); read through rules/_texts.py.
+    companions: tuple[str, ...] = ()
     _derived: dict[str, Any] = field(default_factory=dict)
 
     def of(self, kind: str) -> list[tuple[str, Any]]:

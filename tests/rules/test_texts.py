@@ -1,0 +1,92 @@
+"""Launch commands and logging files read as text (archlint.rules._texts), from real files
+under a project root."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from archlint.rules._texts import (
+    Command,
+    companion_named,
+    instrumented_launch,
+    launch_commands,
+)
+from archlint.rules.base import ProjectModel
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> ProjectModel:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    return ProjectModel(root=tmp_path, companions=tuple(sorted(files)))
+
+
+def test_dockerfile_exec_and_shell_forms_with_continuations(tmp_path):
+    model = project(tmp_path, {"Dockerfile": """\
+        FROM python:3.12
+        RUN pip install opentelemetry-distro \\
+            && opentelemetry-bootstrap -a install
+        ENTRYPOINT ["opentelemetry-instrument", "--service_name", "shop"]
+        cmd uvicorn shop.main:app \\
+            --host 0.0.0.0
+    """})
+    assert launch_commands(model) == [
+        Command("Dockerfile", 4, "opentelemetry-instrument --service_name shop"),
+        Command("Dockerfile", 5, "uvicorn shop.main:app --host 0.0.0.0"),
+    ]
+    assert instrumented_launch(model) == launch_commands(model)[0]
+
+
+def test_installing_the_distro_is_not_running_under_it(tmp_path):
+    model = project(tmp_path, {"Dockerfile": """\
+        RUN pip install opentelemetry-distro opentelemetry-instrumentation
+        CMD ["gunicorn", "shop.wsgi"]
+    """, "bin/run.sh": "# opentelemetry-instrument is not used here\nexec gunicorn app\n"})
+    assert instrumented_launch(model) is None
+
+
+def test_procfile_compose_and_shell_scripts(tmp_path):
+    model = project(tmp_path, {
+        "Procfile": "web: opentelemetry-instrument gunicorn shop.wsgi\nworker: celery -A shop worker\n",
+        "docker-compose.yml": """\
+            services:
+              api:
+                command: ["uvicorn", "app:app"]
+              worker:
+                entrypoint:
+                  - opentelemetry-instrument
+                  - celery
+                image: x
+        """,
+        "scripts/start.sh": "#!/bin/sh\nset -e\nexec /venv/bin/opentelemetry-instrument python -m app\n",
+    })
+    texts = {(c.path, c.line): c.text for c in launch_commands(model)}
+    assert texts[("Procfile", 1)] == "opentelemetry-instrument gunicorn shop.wsgi"
+    assert texts[("Procfile", 2)] == "celery -A shop worker"
+    assert texts[("docker-compose.yml", 3)] == "uvicorn app:app"
+    assert texts[("docker-compose.yml", 5)] == "opentelemetry-instrument celery"
+    assert texts[("scripts/start.sh", 3)].endswith("/opentelemetry-instrument python -m app")
+    assert instrumented_launch(model).path == "Procfile"
+
+
+def test_a_name_that_merely_contains_the_command_does_not_count(tmp_path):
+    model = project(tmp_path, {"Procfile": "web: my-opentelemetry-instrumented-server\n"})
+    assert instrumented_launch(model) is None
+
+
+def test_companion_named_matches_the_path_tail_and_prefers_the_shortest(tmp_path):
+    model = project(tmp_path, {"logging.ini": "", "deploy/conf/logging.ini": "",
+                               "conf/logging.yaml": ""})
+    assert companion_named(model, "logging.ini") == "logging.ini"
+    assert companion_named(model, "./conf/logging.ini") == "deploy/conf/logging.ini"
+    assert companion_named(model, "logging.yaml") == "conf/logging.yaml"
+    assert companion_named(model, "../logging.ini") is None
+    assert companion_named(model, "missing.ini") is None
+
+
+def test_unreadable_or_huge_files_are_skipped(tmp_path):
+    model = project(tmp_path, {"Procfile": "web: opentelemetry-instrument x\n"})
+    (tmp_path / "Procfile").write_bytes(b"web: opentelemetry-instrument x\n" + b"#" * 1_100_000)
+    assert launch_commands(model) == []
+    assert launch_commands(ProjectModel(root=tmp_path, companions=("gone/Procfile",))) == []

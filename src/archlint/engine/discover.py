@@ -23,7 +23,8 @@ from archlint.model import Notification, NotificationKind
 # How a service is launched (where `opentelemetry-instrument` runs it) and how its logging is
 # configured when not in Python. Matched against the file name, case-insensitively.
 COMPANION_FILES = pathspec.GitIgnoreSpec.from_lines([
-    "dockerfile", "dockerfile.*", "*.dockerfile", "containerfile", "procfile", "procfile.*", "*.sh", "entrypoint", "docker-entrypoint",
+    "dockerfile", "dockerfile.*", "*.dockerfile", "containerfile", "procfile", "procfile.*",
+    "*.sh", "entrypoint", "docker-entrypoint",
     "docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml",
     "*log*.ini", "*log*.conf", "*log*.cfg", "*log*.yaml", "*log*.yml", "*log*.json",
 ])

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import textwrap
 
+from _support import run_rule
+
 from archlint.engine.project import build_model, run_project_rules
 from archlint.engine.worker import analyze_source
 from archlint.rules.observability.endpoint_without_red_metrics import EndpointWithoutRedMetrics
-from _support import run_rule
 
 RULE = EndpointWithoutRedMetrics
 URLS = ("from django.urls import path\nfrom shop import views\n"

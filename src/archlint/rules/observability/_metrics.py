@@ -147,10 +147,10 @@ class MetricsCollector(AstCollector):
         for node in ast.walk(expr):
             if isinstance(node, ast.Call):
                 self._call(node, scope, around)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if node.value.startswith("django_prometheus.middleware."):
-                    self.mechanisms.append(RedMechanism("django-prometheus", (DJANGO,), None,
-                                                        self.span_of(node)))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and node.value.startswith("django_prometheus.middleware."):
+                self.mechanisms.append(RedMechanism("django-prometheus", (DJANGO,), None,
+                                                    self.span_of(node)))
 
     def _call(self, call: ast.Call, scope: str, around: bool) -> None:
         func = call.func

@@ -15,7 +15,6 @@ from archlint.rules._routes import (
     FLASK,
     LITESTAR,
     STARLETTE,
-    AppObject,
     FileRoutes,
     RouteCollector,
     endpoint_framework,

@@ -21,6 +21,7 @@ from archlint.rules._routes import (
     route_collectors,
 )
 from archlint.rules._scaffolding import is_scaffolding_path
+from archlint.rules._texts import instrumented_launch
 from archlint.rules.base import Invalid, ProjectRule, Valid
 from archlint.rules.observability._metrics import FileMetrics, MetricsCollector, RedMechanism
 from archlint.rules.resilience._scope import is_script
@@ -62,6 +63,9 @@ class EndpointWithoutRedMetrics(ProjectRule):
       with `init_app(app)`, the Gunicorn and RESTful variants);
     - django-prometheus (its middleware named in any module);
     - Litestar's `PrometheusConfig`;
+    - `opentelemetry-instrument` in a launch command (Dockerfile, Procfile, compose file, shell
+      script): its distro sets up a MeterProvider, and the framework instrumentors it loads
+      record `http.server.duration` for every request;
     - a prometheus_client `Histogram` or `Summary` observed (`.observe()`, `.time()`, through
       `.labels()`) in a middleware or request hook: a function with a `call_next` or
       `get_response` parameter, `dispatch`/`__call__`/`process_request`/`process_response`/
@@ -245,7 +249,7 @@ class EndpointWithoutRedMetrics(ProjectRule):
     ]
 
     def check(self) -> None:
-        if not self.project.whole_project:
+        if not self.project.whole_project or instrumented_launch(self.project) is not None:
             return
         served = self._served_frameworks()
         if not served:

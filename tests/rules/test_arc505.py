@@ -109,3 +109,40 @@ def test_a_scan_of_some_files_only_stays_quiet():
     assert findings == []
     findings, _ = run_project_rules([(RULE, RULE.Options())], build_model([result]))
     assert len(findings) == 1
+
+
+def test_a_sub_app_mounted_through_a_re_export_is_measured_where_its_parent_is():
+    files = {
+        "shop/__init__.py": "",
+        "shop/apps/__init__.py": "from shop.apps.api import app as api_app\n",
+        "shop/apps/api.py": ("from fastapi import FastAPI\napp = FastAPI()\n"
+                             "@app.get('/orders')\ndef orders():\n    return []\n"),
+    }
+    parent = """\
+        from fastapi import FastAPI
+        from shop.apps import api_app
+
+        app = FastAPI()
+        app.mount("/api", api_app)
+    """
+    assert found(parent, files=files) == [("shop/main.py", 4)]
+
+
+def test_a_side_server_of_health_probes_needs_no_request_metrics():
+    source = """\
+        from fastapi import APIRouter, FastAPI
+
+        def build_healthcheck_server(is_healthy):
+            app = FastAPI()
+            router = APIRouter()
+
+            def perform_health_check():
+                return is_healthy()
+
+            router.add_api_route("/health", perform_health_check, methods=["GET"])
+            app.include_router(router)
+            return app
+    """
+    assert found(source) == []
+    assert found(source.replace('"/health"', '"/run"').replace("perform_health_check", "run")) \
+        == [("shop/main.py", 4)]

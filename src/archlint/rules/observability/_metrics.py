@@ -11,8 +11,9 @@ Per file (phase 1, CPython `ast`), `MetricsCollector` records one `FileMetrics` 
   (its middleware named in any string), Litestar's `PrometheusConfig`.
 - `meter_providers`: where an OpenTelemetry `MeterProvider` is made or installed; with an
   OpenTelemetry framework instrumentor (tracing facts) that yields `http.server.duration`.
-- `histograms` / `observations`: prometheus_client `Histogram`/`Summary` objects defined here,
-  and where one is observed (`.observe()`, `.time()`, through `.labels(...)`), with the
+- `histograms` / `observations`: prometheus_client `Histogram`/`Summary` objects and
+  OpenTelemetry histograms (`meter.create_histogram`) defined here, and where one is observed
+  (`.observe()`, `.time()`, through `.labels(...)`; `.record()` for OpenTelemetry), with the
   enclosing function and whether it runs around requests (a middleware: a `call_next` or
   `get_response` parameter, `dispatch`/`__call__`/`process_response` of a class, a function
   registered with `@app.middleware`/`before_request`/`after_request`/`teardown_request`).
@@ -52,7 +53,9 @@ class Observation:
 class FileMetrics:
     mechanisms: tuple[RedMechanism, ...] = ()
     meter_providers: tuple[Span, ...] = ()
-    histograms: tuple[str, ...] = ()  # module-level names bound to Histogram(...)/Summary(...)
+    # Names bound to prometheus_client Histogram(...)/Summary(...) at module level, or to an
+    # OpenTelemetry `meter.create_histogram(...)` anywhere in the file.
+    histograms: tuple[str, ...] = ()
     observations: tuple[Observation, ...] = ()
     django_middleware: tuple[Span, ...] = ()
 
@@ -77,6 +80,7 @@ _METER_PROVIDERS = ("opentelemetry.sdk.metrics.MeterProvider",
 _HISTOGRAMS = ("prometheus_client.Histogram", "prometheus_client.Summary",
                "prometheus_client.metrics.Histogram", "prometheus_client.metrics.Summary")
 _OBSERVE = ("observe", "time")
+_CLOCKS = ("time", "datetime")  # `time.time()` is no Histogram
 _REQUEST_HOOKS = ("middleware", "before_request", "after_request", "teardown_request",
                   "before_app_request", "after_app_request")
 _MIDDLEWARE_METHODS = ("dispatch", "__call__", "process_request", "process_response",
@@ -87,7 +91,7 @@ _MIDDLEWARE_PARAMS = ("call_next", "get_response")
 class MetricsCollector(AstCollector):
     kind = "metrics"
     triggers = ("prometheus", "Prometheus", "Instrumentator", "MeterProvider", "MIDDLEWARE",
-                ".observe(", ".time(")
+                ".observe(", ".time(", "create_histogram")
 
     def collect(self) -> list[FileMetrics]:
         statements = list(_all_statements(self.tree.body))
@@ -98,13 +102,21 @@ class MetricsCollector(AstCollector):
         self.mechanisms: list[RedMechanism] = []
         self.meter_providers: list[Span] = []
         self.observations: list[Observation] = []
+        # Names bound to `meter.create_histogram(...)` anywhere in the file (often locals of a
+        # setup function whose middleware records them).
+        self.otel_histograms = {
+            name for stmt in statements if isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr == "create_histogram"
+            for name in [_single_target(stmt)] if name
+        }
         self._assigned: str | None = None  # `app` while walking `app = FastAPI(...)`
         self._handled: set[int] = set()  # Middleware(...) calls already given their app
         self._visit_body(self.tree.body, "", False, False)
         fact = FileMetrics(
             tuple(self.mechanisms),
             tuple(self.meter_providers),
-            tuple(self._histograms()),
+            tuple(sorted({*self._histograms(), *self.otel_histograms})),
             tuple(self.observations),
             tuple(self._django_middleware()),
         )
@@ -192,11 +204,15 @@ class MetricsCollector(AstCollector):
         elif func.attr == "init_app" and self._imports_module("prometheus_flask_exporter"):
             self.mechanisms.append(RedMechanism("prometheus-flask-exporter", (FLASK,),
                                                 self._app_argument(call), self.span_of(call)))
+        elif func.attr == "record" and isinstance(func.value, ast.Name) \
+                and func.value.id in self.otel_histograms:
+            self.observations.append(Observation(NameRef(func.value.id, False), scope, around,
+                                                 self.span_of(call)))
         elif func.attr in _OBSERVE:
             metric = _metric_of(func.value)
             if metric is not None:
                 ref = self.imports.ref(metric)
-                if ref is not None:
+                if ref is not None and not (ref.imported and ref.name.split(".")[0] in _CLOCKS):
                     self.observations.append(Observation(ref, scope, around, self.span_of(call)))
 
     def _middleware(self, call: ast.Call, target: NameRef | None) -> None:

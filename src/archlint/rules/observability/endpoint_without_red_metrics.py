@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -67,7 +68,8 @@ class EndpointWithoutRedMetrics(ProjectRule):
       script): its distro sets up a MeterProvider, and the framework instrumentors it loads
       record `http.server.duration` for every request;
     - a prometheus_client `Histogram` or `Summary` observed (`.observe()`, `.time()`, through
-      `.labels()`) in a middleware or request hook: a function with a `call_next` or
+      `.labels()`), or an OpenTelemetry histogram (`meter.create_histogram`) recorded, in a
+      middleware or request hook: a function with a `call_next` or
       `get_response` parameter, `dispatch`/`__call__`/`process_request`/`process_response`/
       `process_view` of a class, or a function registered with `@app.middleware`,
       `before_request`, `after_request` or `teardown_request`.
@@ -101,6 +103,10 @@ class EndpointWithoutRedMetrics(ProjectRule):
     None.
 
     ## What it does not flag
+    - An app whose file serves only probes (health, readiness, liveness, ping, metrics or
+      status endpoints, by path or handler name): the side server of a worker.
+    - An app mounted in another app (`app.mount("/api", api_app)`): the parent's metrics
+      middleware sees its requests, so only the parent is reported.
     - Apps that serve no endpoint archlint can see (an app whose framework has no endpoint in the
       project: a sub-app made for a test, a mounted static server), and apps made in tests,
       migrations or scripts.
@@ -286,13 +292,28 @@ class EndpointWithoutRedMetrics(ProjectRule):
         return served
 
     def _apps(self, served: set[str]) -> Iterable[_App]:
+        """The apps that serve requests of their own: a sub-app mounted in another
+        (`app.mount("/api", api_app)`) is measured where its parent is."""
         modules = symbols(self.project).modules.module_of
+        apps = {}
         for path, fact in self.project.of(RouteCollector.kind):
             if not isinstance(fact, FileRoutes) or is_scaffolding_path(path) or is_script(path):
                 continue
             for app in fact.apps:
                 if app.kind == "app" and app.framework in served:
-                    yield _App(path, modules.get(path), app.name, app.framework, app.span)
+                    made = _App(path, modules.get(path), app.name, app.framework, app.span)
+                    apps[(made.module, made.name)] = made
+        probes_only = {path for path, fact in self.project.of(RouteCollector.kind)
+                       if isinstance(fact, FileRoutes) and _serves_probes_only(fact)}
+        mounted = {id(app) for app in apps.values() if app.path in probes_only}
+        for path, fact in self.project.of(RouteCollector.kind):
+            if isinstance(fact, FileRoutes):
+                for include in fact.includes:
+                    if include.form == "mount" and include.owner is not None:
+                        child = self._target(path, include.child, apps)
+                        if child is not None:
+                            mounted.add(id(child))
+        return [app for app in apps.values() if id(app) not in mounted]
 
     # -- what measures them ----------------------------------------------------------------------
     def _observed_around_requests(self, path: str, fact: FileMetrics) -> list[RedMechanism]:
@@ -314,10 +335,16 @@ class EndpointWithoutRedMetrics(ProjectRule):
         if not target.imported:
             return apps.get((module, target.name))
         absolute = table.absolute(target.name, module) if module else None
-        if absolute is None:
-            return None
-        owner, _, name = table.modules.canonical(absolute).rpartition(".")
-        return apps.get((owner, name))
+        for _ in range(10):  # through re-exports: `from .api.app import app as api_app`
+            if absolute is None:
+                return None
+            owner, _, name = table.modules.canonical(absolute).rpartition(".")
+            if (owner, name) in apps:
+                return apps[(owner, name)]
+            bindings = table.bindings.get(owner)
+            imported = dict(bindings.imports) if bindings is not None else {}
+            absolute = table.absolute(imported[name], owner) if name in imported else None
+        return None
 
     # -- reports ---------------------------------------------------------------------------------
     def _report(self, app: _App, elsewhere: list[tuple[RedMechanism, _App]]) -> None:
@@ -349,6 +376,26 @@ class EndpointWithoutRedMetrics(ProjectRule):
             "prometheus_client Histogram is observed in a middleware)",
             help=f"{_ADVICE[DJANGO]}.",
         )
+
+
+_PROBE_PATH = re.compile(r"^/*(?:health|healthz|ready|readyz|readiness|live|livez|liveness|ping|"
+                         r"metrics|status)\b", re.IGNORECASE)
+_PROBE_HANDLER = re.compile(r"^_*(?:health|ready|live|ping|status)", re.IGNORECASE)
+
+
+def _serves_probes_only(fact: FileRoutes) -> bool:
+    """A file whose endpoints are all health, readiness, liveness, ping, metrics or status
+    probes, and that mounts nothing from elsewhere: the side server of a worker, which needs
+    no request metrics of its own."""
+    if not fact.endpoints or any(i.child is not None and i.child.imported
+                                 for i in fact.includes):
+        return False
+    for endpoint in fact.endpoints:
+        handler = (endpoint.handler or "").rpartition(".")[2]
+        if not (endpoint.path is not None and _PROBE_PATH.match(endpoint.path)) \
+                and not _PROBE_HANDLER.match(handler):
+            return False
+    return True
 
 
 def _histogram_names(project) -> set[str]:

@@ -43,6 +43,7 @@ Per file (phase 1), from CPython's `ast` (no LibCST parse), `LoggingCollector` r
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +127,8 @@ class ConfigSite:
     detail: str  # what was read, for the message
     file: str | None = None  # the config file it loads, as written
     pending: tuple[NameRef, ...] = ()  # formatter classes that may be the project's own
+    function: str | None = None  # the function it is in
+    under_main: bool = False  # under `if __name__ == "__main__":`
 
 
 @dataclass(frozen=True, slots=True)
@@ -580,7 +583,11 @@ class LoggingCollector(AstCollector):
                 else:
                     self.main_raw.append((scope, callee[0], callee[1]))
         if qualified is not None:
+            before = len(self.configs)
             self._qualified_call(node, qualified, function)
+            for index in range(before, len(self.configs)):
+                self.configs[index] = dataclasses.replace(
+                    self.configs[index], function=function, under_main=under_main)
         if isinstance(func, ast.Attribute):
             self._method_call(node, func, function, locals_)
 

@@ -89,6 +89,9 @@ _TEXT_RENDERERS = frozenset({"ConsoleRenderer", "KeyValueRenderer", "LogfmtRende
                              "PlainFileRenderer"})
 # Handlers that send structured records themselves (no formatter involved).
 _STRUCTURED_HANDLER = re.compile(r"json|logstash|gelf|fluent|ecs_logging|StructuredLog", re.I)
+# A format string that writes a JSON object: '{"time": "%(asctime)s", ...}' (not str.format's
+# "{levelname} {message}").
+_JSON_SHAPED = re.compile(r"""^\s*\{\s*(?:\\?["'])[^"']+(?:\\?["'])\s*:""")
 _JSONISH = re.compile(r"json|ecs_logging|logstash", re.I)
 
 _CORRELATION_FILTERS = (
@@ -272,7 +275,7 @@ def formatter_style(entry: Any) -> tuple[str, NameRef | None, str]:
     factory = entry.get("()", entry.get("class"))
     fmt = entry.get("format", entry.get("fmt"))
     if factory is None:
-        if isinstance(fmt, str) and fmt.lstrip().startswith("{"):
+        if isinstance(fmt, str) and _JSON_SHAPED.match(fmt):
             return JSON, None, "a JSON-shaped format string"
         return TEXT, None, "logging.Formatter" + (f" with format {fmt!r}"
                                                   if isinstance(fmt, str) else "")
@@ -697,7 +700,7 @@ class LoggingCollector(AstCollector):
                 "%(message)s')"))
             return
         text = _string(fmt.value)
-        if text is not None and text.lstrip().startswith("{"):
+        if text is not None and _JSON_SHAPED.match(text):
             self.configs.append(ConfigSite("basicConfig", self.span_of(node), JSON, ""))
             return
         shown = repr(text) if text is not None else "a format string"

@@ -114,6 +114,8 @@ _CLI = ("typer.Typer", "typer.run", "click.command", "click.group", "argparse.Ar
         "asyncclick.command", "asyncclick.group", "rich_click.command", "rich_click.group",
         "fire.Fire", "django.core.management.base.BaseCommand",
         "django.core.management.BaseCommand")
+TERMINAL_LIBRARIES = frozenset({"click", "typer", "argparse", "questionary", "prompt_toolkit",
+                                 "inquirer", "InquirerPy", "asyncclick", "rich_click", "fire"})
 _RECORDISH = re.compile(r"record|^rec$", re.I)
 _DUMPS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps",
                     "rapidjson.dumps"})
@@ -362,9 +364,13 @@ class LoggingCollector(AstCollector):
 
     def collect(self) -> list[FileLogging]:
         self.names = _Imports()
+        self.cli: str | None = None
         for node in ast.walk(self.tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.names.add(node)
+        # A module that talks to a terminal (prompts, command-line parsing) is command-line code.
+        self.cli = next((name for name in self.names.aliases.values()
+                         if name.split(".")[0] in TERMINAL_LIBRARIES), None)
         # Names bound anywhere in the file (`dictConfig(LOGGING_CONFIG)`, `config = yaml...`).
         self.values: dict[str, ast.expr] = {}
         self.print_shadowed = "print" in self.names.aliases
@@ -399,7 +405,6 @@ class LoggingCollector(AstCollector):
         self.calls: list[tuple[str, str]] = []
         self.raw_calls: list[tuple[str, tuple[str, ...], str, str | None]] = []
         self.main_raw: list[tuple[tuple[str, ...], str, str | None]] = []
-        self.cli: str | None = None
         self._body(self.tree.body, (), None, None, False, [])
         self._module_assignments()
         self._resolve_calls()

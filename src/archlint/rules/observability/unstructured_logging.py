@@ -8,15 +8,28 @@ from pathlib import PurePosixPath
 from typing import ClassVar
 
 from archlint.model import Severity
+import re
+
+from archlint.rules._routes import RouteCollector, endpoint_framework, route_collectors
 from archlint.rules._scaffolding import is_scaffolding_path
+from archlint.rules.architecture._imports import ImportCollector
+from archlint.rules.architecture._project import structure
 from archlint.rules.base import Invalid, ProjectRule, Valid
 from archlint.rules.observability._log_setup import json_evidence, site_style
-from archlint.rules.observability._logging import TEXT, FileLogging, LoggingCollector
+from archlint.rules.observability._logging import (
+    TERMINAL_LIBRARIES,
+    TEXT,
+    FileLogging,
+    LoggingCollector,
+)
 from archlint.rules.resilience._scope import is_script
 
 # Folders of command-line code besides _scope's script folders: Django management commands and
 # `commands/` packages of a CLI.
 _COMMAND_FOLDERS = frozenset({"commands", "management"})
+# Functions and classes whose name says they write to the terminal (`print_telemetry_event`,
+# `StdoutSink`, `_safe_print`): there print() is the point, not a stand-in for logging.
+_CONSOLE_NAMES = re.compile(r"print|stdout|console|echo|terminal|tty", re.I)
 _CONFIG_HELP = (
     "emit JSON so that the log pipeline can index fields: a python-json-logger formatter "
     "(\"()\": \"pythonjsonlogger.json.JsonFormatter\" in dictConfig, or "
@@ -33,7 +46,7 @@ _PRINT_HELP = (
 @dataclass(frozen=True)
 class UnstructuredLoggingOptions:
     prints: bool = True  # part (b): report print() in backend modules
-    print_to_stderr: bool = True  # report print(..., file=sys.stderr) too
+    print_to_stderr: bool = False  # report print(..., file=sys.stderr) too
     script_folders: tuple[str, ...] = ()  # further folders whose modules are scripts
 
 
@@ -130,7 +143,7 @@ class UnstructuredLogging(ProjectRule):
     cwe = 117
     tags = ("observability", "logging")
     Options = UnstructuredLoggingOptions
-    collectors = (LoggingCollector,)
+    collectors = (LoggingCollector, ImportCollector, *route_collectors())
 
     VALID: ClassVar = [
         # a JSON formatter is configured
@@ -190,6 +203,22 @@ class UnstructuredLogging(ProjectRule):
         Valid("def dump(rows, f):\n    print(*rows, file=f)\n", path="app/export.py"),
         Valid("from rich import print\nprint('[bold]hi')\n", path="app/ui.py"),
         Valid("print('x')\n", path="tests/test_views.py"),
+        # a project that serves no HTTP: print() is a batch tool's interface
+        Valid("def run(rows):\n    print(len(rows), 'rows')\n", path="tool/batch.py"),
+        # a module only command-line code imports, and a function made to print
+        Valid(
+            """
+            def report(rows):
+                print(len(rows), "rows")
+
+            def print_summary(rows):
+                print(rows)
+            """,
+            path="shop/report.py",
+            files={"shop/cli.py": "import argparse\nfrom shop.report import report\n",
+                   "shop/api.py": "from fastapi import FastAPI\napp = FastAPI()\n"
+                                  "@app.get('/')\ndef root():\n    print_summary([])\n"},
+        ),
     ]
     INVALID: ClassVar = [
         Invalid(
@@ -233,12 +262,17 @@ class UnstructuredLogging(ProjectRule):
         ),
         Invalid(
             """
-            def list_orders(request):
-                print("listing orders", request)
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.route("/orders")
+            def list_orders():
+                print("listing orders")
+                return []
             """,
-            line=3,
+            line=7,
             path="shop/views.py",
-            message="print() writes",
+            message="print() writes to stdout in list_orders()",
         ),
         Invalid(
             """
@@ -248,26 +282,62 @@ class UnstructuredLogging(ProjectRule):
             """,
             line=4,
             path="shop/services.py",
+            options={"print_to_stderr": True},
+            files={"shop/api.py": "from fastapi import FastAPI\napp = FastAPI()\n"
+                                  "@app.get('/')\ndef root():\n    return {}\n"},
         ),
     ]
 
     def check(self) -> None:
         facts = [(path, fact) for path, fact in self.project.of(LoggingCollector.kind)
-                 if not is_scaffolding_path(path)]
-        scripts = [self._is_script(path, fact) for path, fact in facts]
+                 if not _scaffolding(path)]
+        scripts = {path for path, fact in facts if self._is_script(path, fact)}
         if self.project.whole_project and json_evidence(self.project) is None:
-            for (path, fact), script in zip(facts, scripts):
-                if not script:
+            for path, fact in facts:
+                if path not in scripts:
                     self._config_sites(path, fact)
-        if self.options.prints:
-            for (path, fact), script in zip(facts, scripts):
-                if not script:
+        if self.options.prints and self._serves_http():
+            if self.project.whole_project:
+                scripts |= self._used_only_by_scripts(scripts)
+            for path, fact in facts:
+                if path not in scripts:
                     self._prints(path, fact)
 
-    def _is_script(self, path: str, fact: FileLogging) -> bool:
-        parts = PurePosixPath(path.replace("\\", "/")).parts
-        folders = set(parts[:-1])
-        return (is_script(path) or fact.cli is not None
+    def _serves_http(self) -> bool:
+        """The project (or, on a scan of some files, those files) registers an HTTP endpoint:
+        print() in a batch tool or a library is its user interface, not a backend's log."""
+        return any(endpoint_framework(self.project, path, endpoint) is not None
+                   for path, routes in self.project.of(RouteCollector.kind)
+                   for endpoint in routes.endpoints)
+
+    def _used_only_by_scripts(self, scripts: set[str]) -> set[str]:
+        """Modules that only command-line code imports (`pr_agent/doctor.py`, imported by
+        `cli.py` alone): their prints are the command's output."""
+        project = structure(self.project)
+        modules = project.modules
+        script_modules = {modules.module_of[p] for p in (*scripts, *self.project.paths)
+                          if p in modules.module_of
+                          and (p in scripts or self._is_script(p, None))}
+        script_modules |= {imp.importer for imp in project.imports
+                           if imp.fact.module.split(".")[0] in TERMINAL_LIBRARIES}
+        importers: dict[str, set[str]] = {}
+        for imp in project.imports:
+            if _scaffolding(imp.path):
+                continue
+            for target in imp.targets:
+                if target != imp.importer:
+                    importers.setdefault(target, set()).add(imp.importer)
+        for _ in range(10):  # a chain of helpers below a command, a few levels deep
+            grown = {module for module, by in importers.items()
+                     if module not in script_modules and by and by <= script_modules}
+            if not grown:
+                break
+            script_modules |= grown
+        return {modules.path_of[m] for m in script_modules if m in modules.path_of}
+
+    def _is_script(self, path: str, fact: FileLogging | None) -> bool:
+        folders = set(PurePosixPath(path.replace("\\", "/")).parts[:-1])
+        return (is_script(path) or (fact is not None and fact.cli is not None)
                 or bool(folders & _COMMAND_FOLDERS)
                 or bool(folders & set(self.options.script_folders)))
 
@@ -295,6 +365,8 @@ class UnstructuredLogging(ProjectRule):
         for call in fact.prints:
             if call.under_main or (call.function is not None and call.function in main_only):
                 continue
+            if call.function is not None and _CONSOLE_NAMES.search(call.function):
+                continue
             if call.stream == "other" or (call.stream == "stderr"
                                           and not self.options.print_to_stderr):
                 continue
@@ -308,6 +380,13 @@ class UnstructuredLogging(ProjectRule):
                 help=_PRINT_HELP,
                 statement_lines=(call.span.line, call.span.end_line),
             )
+
+
+def _scaffolding(path: str) -> bool:
+    """Tests and migrations, also migration folders named otherwise (prefect's
+    `_migrations/versions/`)."""
+    folders = PurePosixPath(path.replace("\\", "/")).parts[:-1]
+    return is_scaffolding_path(path) or any(f.endswith("migrations") for f in folders)
 
 
 def _run_by_main(fact: FileLogging) -> set[str]:

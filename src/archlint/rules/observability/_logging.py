@@ -36,8 +36,9 @@ Per file (phase 1), from CPython's `ast` (no LibCST parse), `LoggingCollector` r
   `rules/_routes.py` names handlers) and the functions of the same module each one calls
   (`f()`, `self.m()`, `C.m()`), so that rules can follow an endpoint into its helpers;
   `main_calls`: what the `__main__` block calls.
-- `cli`: what makes the module a command line (typer, click, argparse, python-fire, a Django
-  management command), or None.
+- `cli`: what makes the module command-line code: it imports a terminal library (typer,
+  click, argparse, questionary, prompt_toolkit, python-fire), defines a Django management
+  command, reads `input()` or checks `isatty()`; or None.
 """
 
 from __future__ import annotations
@@ -580,6 +581,10 @@ class LoggingCollector(AstCollector):
         func = node.func
         qualified = self.names.qualify(func)
         self._cli_ref(node)
+        if self.cli is None and (
+                (isinstance(func, ast.Name) and func.id == "input")
+                or (isinstance(func, ast.Attribute) and func.attr == "isatty")):
+            self.cli = "input()" if isinstance(func, ast.Name) else "isatty()"  # a terminal
         if isinstance(func, ast.Name) and func.id == "print" and not self.print_shadowed:
             self.prints.append(PrintCall(function, self.span_of(node), under_main,
                                          self._stream(node)))

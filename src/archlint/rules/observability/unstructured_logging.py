@@ -29,7 +29,7 @@ from archlint.rules.resilience._scope import is_script
 _COMMAND_FOLDERS = frozenset({"commands", "management"})
 # Functions and classes whose name says they write to the terminal (`print_telemetry_event`,
 # `StdoutSink`, `_safe_print`): there print() is the point, not a stand-in for logging.
-_CONSOLE_NAMES = re.compile(r"print|stdout|console|echo|terminal|tty", re.I)
+_CONSOLE_NAMES = re.compile(r"print|stdout|console|echo|terminal|tty|output", re.I)
 _CONFIG_HELP = (
     "emit JSON so that the log pipeline can index fields: a python-json-logger formatter "
     "(\"()\": \"pythonjsonlogger.json.JsonFormatter\" in dictConfig, or "
@@ -121,8 +121,13 @@ class UnstructuredLogging(ProjectRule):
     - Configuration sites and prints in scripts: files under `scripts/`, `script/`, `bin/`,
       `examples/`, `docs/`, `cli/`, `commands/`, `management/` (Django management commands),
       `manage.py`, `setup.py`, `__main__.py`, `cli.py`; modules that define a command line
-      (typer, click, argparse, python-fire, a Django `BaseCommand`); code under `if __name__ ==
-      "__main__":` and the module's functions that block calls.
+      or talk to a terminal (typer, click, argparse, questionary, prompt_toolkit, python-fire, a
+      Django `BaseCommand`, `input()`, `isatty()`), and modules that only such code imports;
+      code under `if __name__ == "__main__":` and the module's functions that block calls.
+    - print() in functions or classes whose name says they write to the terminal or produce
+      output (`print_event`, `StdoutSink`, `_write_output`, `console_*`).
+    - print() in a project that registers no HTTP endpoint (a batch tool or library: print()
+      is its interface); on a scan of some files, in files none of which registers one.
     - `print(..., file=f)` writing to a file object (not a log), a `print` the module rebinds
       (`from rich import print`), tests and migrations.
     - structlog's `configure(...)` and loguru's `logger.add(...)` with text output: they are

@@ -699,7 +699,12 @@ class LoggingCollector(AstCollector):
 
     # -- configuration sites ----------------------------------------------------------------
     def _basic_config(self, node: ast.Call) -> None:
-        if _keyword(node, "handlers") is not None or any(k.arg is None for k in node.keywords):
+        handlers = _keyword(node, "handlers")
+        if handlers is not None:
+            style, detail = self._handlers_style(handlers.value)
+            self.configs.append(ConfigSite("basicConfig", self.span_of(node), style, detail))
+            return
+        if any(k.arg is None for k in node.keywords):
             self.configs.append(ConfigSite("basicConfig", self.span_of(node), UNKNOWN, ""))
             return
         fmt = _keyword(node, "format")
@@ -716,6 +721,28 @@ class LoggingCollector(AstCollector):
         shown = repr(text) if text is not None else "a format string"
         self.configs.append(ConfigSite("basicConfig", self.span_of(node), TEXT,
                                        f"basicConfig(format={shown})"))
+
+    def _handlers_style(self, handlers: ast.expr) -> tuple[str, str]:
+        """`basicConfig(handlers=[handler])`: the handlers keep their own formatters, read from
+        `handler.setFormatter(logging.Formatter(...))` in this file. TEXT only when every handler
+        is a name given a known plain-text formatter here; UNKNOWN when any cannot be told."""
+        if not isinstance(handlers, (ast.List, ast.Tuple)) or not handlers.elts \
+                or not all(isinstance(h, ast.Name) for h in handlers.elts):
+            return UNKNOWN, ""
+        styles: dict[str, str | None] = {}
+        for call in ast.walk(self.tree):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+                    and call.func.attr == "setFormatter" and isinstance(call.func.value, ast.Name) \
+                    and call.args and isinstance(call.args[0], ast.Call):
+                formatter = self.names.qualify(call.args[0].func)
+                styles[call.func.value.id] = classify_formatter_class(formatter) \
+                    if formatter else None
+        found = [styles.get(h.id) for h in handlers.elts]  # type: ignore[union-attr]
+        if JSON in found:
+            return JSON, ""
+        if all(style == TEXT for style in found):
+            return TEXT, "basicConfig(handlers=...) whose handlers format with logging.Formatter"
+        return UNKNOWN, ""
 
     def _dict_config(self, node: ast.Call, function: str | None) -> None:
         argument = node.args[0] if node.args else None

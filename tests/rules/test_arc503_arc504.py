@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import textwrap
 
+from _support import run_rule
+
 from archlint.rules.observability.log_without_correlation_id import LogWithoutCorrelationId
 from archlint.rules.observability.unstructured_logging import UnstructuredLogging
-from _support import run_rule
 
 ENDPOINT = """\
     import logging

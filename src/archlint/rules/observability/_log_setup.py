@@ -36,7 +36,7 @@ from archlint.rules.observability._logging import (
     dict_config_style,
 )
 
-_LOGGING_FILE = re.compile(r"log.*\.(ini|conf|cfg|ya?ml|json)$", re.I)
+_LOGGING_FILE = re.compile(r"log.*\.(ini|conf|cfg|ya?ml|json)$", re.IGNORECASE)
 
 
 def logging_facts(project: ProjectModel) -> list[tuple[str, FileLogging]]:

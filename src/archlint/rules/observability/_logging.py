@@ -89,11 +89,11 @@ _JSON_RENDERERS = frozenset({"JSONRenderer"})
 _TEXT_RENDERERS = frozenset({"ConsoleRenderer", "KeyValueRenderer", "LogfmtRenderer",
                              "PlainFileRenderer"})
 # Handlers that send structured records themselves (no formatter involved).
-_STRUCTURED_HANDLER = re.compile(r"json|logstash|gelf|fluent|ecs_logging|StructuredLog", re.I)
+_STRUCTURED_HANDLER = re.compile(r"json|logstash|gelf|fluent|ecs_logging|StructuredLog", re.IGNORECASE)
 # A format string that writes a JSON object: '{"time": "%(asctime)s", ...}' (not str.format's
 # "{levelname} {message}").
 _JSON_SHAPED = re.compile(r"""^\s*\{\s*(?:\\?["'])[^"']+(?:\\?["'])\s*:""")
-_JSONISH = re.compile(r"json|ecs_logging|logstash", re.I)
+_JSONISH = re.compile(r"json|ecs_logging|logstash", re.IGNORECASE)
 
 _CORRELATION_FILTERS = (
     ("asgi_correlation_id", "CorrelationIdFilter", "asgi-correlation-id's CorrelationIdFilter"),
@@ -117,7 +117,7 @@ _CLI = ("typer.Typer", "typer.run", "click.command", "click.group", "argparse.Ar
         "django.core.management.BaseCommand")
 TERMINAL_LIBRARIES = frozenset({"click", "typer", "argparse", "questionary", "prompt_toolkit",
                                  "inquirer", "InquirerPy", "asyncclick", "rich_click", "fire"})
-_RECORDISH = re.compile(r"record|^rec$", re.I)
+_RECORDISH = re.compile(r"record|^rec$", re.IGNORECASE)
 _DUMPS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps",
                     "rapidjson.dumps"})
 _CONFIG_FILES = (".yaml", ".yml", ".json", ".ini", ".conf", ".cfg", ".toml")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import ClassVar
 
 from archlint.model import Severity
-import re
-
 from archlint.rules._routes import RouteCollector, endpoint_framework, route_collectors
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.architecture._imports import ImportCollector
@@ -29,7 +28,7 @@ from archlint.rules.resilience._scope import is_script
 _COMMAND_FOLDERS = frozenset({"commands", "management"})
 # Functions and classes whose name says they write to the terminal (`print_telemetry_event`,
 # `StdoutSink`, `_safe_print`): there print() is the point, not a stand-in for logging.
-_CONSOLE_NAMES = re.compile(r"print|stdout|console|echo|terminal|tty|output", re.I)
+_CONSOLE_NAMES = re.compile(r"print|stdout|console|echo|terminal|tty|output", re.IGNORECASE)
 _CONFIG_HELP = (
     "emit JSON so that the log pipeline can index fields: a python-json-logger formatter "
     "(\"()\": \"pythonjsonlogger.json.JsonFormatter\" in dictConfig, or "

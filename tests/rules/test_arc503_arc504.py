@@ -85,3 +85,9 @@ def test_print_is_reported_only_where_the_project_serves_http():
     assert lines(UnstructuredLogging, module, None, "shop/report.py") == []
     found = lines(UnstructuredLogging, module, {"shop/app.py": ENDPOINT}, "shop/report.py")
     assert [line for line, _ in found] == [2]
+
+
+def test_print_styled_for_a_terminal_is_for_a_person_not_the_log_pipeline():
+    notice = ("from colorama import Fore\n"
+              "def update_notice(latest):\n    print(Fore.CYAN + f'pip install -U shop=={latest}')\n")
+    assert lines(UnstructuredLogging, notice, {"shop/app.py": ENDPOINT}, "shop/notice.py") == []

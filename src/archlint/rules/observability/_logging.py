@@ -37,7 +37,8 @@ Per file (phase 1), from CPython's `ast` (no LibCST parse), `LoggingCollector` r
   (`f()`, `self.m()`, `C.m()`), so that rules can follow an endpoint into its helpers;
   `main_calls`: what the `__main__` block calls.
 - `cli`: what makes the module command-line code: it imports a terminal library (typer,
-  click, argparse, questionary, prompt_toolkit, python-fire), defines a Django management
+  click, argparse, questionary, prompt_toolkit, python-fire; colorama, termcolor or pyboxen,
+  which style output for a person at a terminal), defines a Django management
   command, reads `input()` or checks `isatty()`; or None.
 """
 
@@ -115,8 +116,10 @@ _CLI = ("typer.Typer", "typer.run", "click.command", "click.group", "argparse.Ar
         "asyncclick.command", "asyncclick.group", "rich_click.command", "rich_click.group",
         "fire.Fire", "django.core.management.base.BaseCommand",
         "django.core.management.BaseCommand")
+# Command-line parsing, prompts, and output styled for a person at a terminal (colours, boxes).
 TERMINAL_LIBRARIES = frozenset({"click", "typer", "argparse", "questionary", "prompt_toolkit",
-                                 "inquirer", "InquirerPy", "asyncclick", "rich_click", "fire"})
+                                 "inquirer", "InquirerPy", "asyncclick", "rich_click", "fire",
+                                 "colorama", "termcolor", "pyboxen", "boxen", "yaspin", "halo"})
 _RECORDISH = re.compile(r"record|^rec$", re.IGNORECASE)
 _DUMPS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps",
                     "rapidjson.dumps"})

@@ -120,8 +120,9 @@ class UnstructuredLogging(ProjectRule):
     - Configuration sites and prints in scripts: files under `scripts/`, `script/`, `bin/`,
       `examples/`, `docs/`, `cli/`, `commands/`, `management/` (Django management commands),
       `manage.py`, `setup.py`, `__main__.py`, `cli.py`; modules that define a command line
-      or talk to a terminal (typer, click, argparse, questionary, prompt_toolkit, python-fire, a
-      Django `BaseCommand`, `input()`, `isatty()`), and modules that only such code imports;
+      or talk to a terminal (typer, click, argparse, questionary, prompt_toolkit, python-fire,
+      output styled with colorama, termcolor or pyboxen, a Django `BaseCommand`, `input()`,
+      `isatty()`), and modules that only such code imports;
       code under `if __name__ == "__main__":` and the module's functions that block calls.
     - print() in functions or classes whose name says they write to the terminal or produce
       output (`print_event`, `StdoutSink`, `_write_output`, `console_*`).

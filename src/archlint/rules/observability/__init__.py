@@ -1,0 +1,1 @@
+"""ARC5xx: observability."""

@@ -36,7 +36,8 @@ Per file (phase 1), from CPython's `ast`, `TracingCollector` records one `FileTr
   context managers whose own name mentions a span or a trace (`@traced`, `with trace_span(..)`),
   which is how projects wrap their tracer.
 - `openers`: the qualified names of functions and methods that open a span anywhere in their
-  body or by decorator ("list_users", "UserView.get").
+  body or by decorator ("list_users", "UserView.get"); `traced`: those a span decorator wraps
+  whole.
 
 Recognising too much here only makes the rules quieter; nothing here ever reports.
 """
@@ -175,6 +176,7 @@ class FileTracing:
     instrumentations: tuple[Instrumentation, ...]
     blocks: tuple[SpanBlock, ...]
     openers: tuple[str, ...]  # functions that open a span (qualified names in the module)
+    traced: tuple[str, ...] = ()  # functions a span decorator wraps whole
 
 
 def span_like(name: str) -> bool:
@@ -198,12 +200,13 @@ class TracingCollector(AstCollector):
         self.instrumentations: list[Instrumentation] = []
         self.blocks: list[SpanBlock] = []
         self.openers: set[str] = set()
+        self.traced: set[str] = set()
         self._instrumentations(statements)
         self._walk(self.tree.body, (), None, None)
         if not (self.instrumentations or self.blocks or self.openers):
             return []
         return [FileTracing(tuple(self.instrumentations), tuple(self.blocks),
-                            tuple(sorted(self.openers)))]
+                            tuple(sorted(self.openers)), tuple(sorted(self.traced)))]
 
     # -- instrumentation ----------------------------------------------------------------------
     def _instrumentations(self, nodes: list[ast.AST]) -> None:
@@ -440,6 +443,7 @@ class TracingCollector(AstCollector):
                     if opener is not None:
                         self.blocks.append(SpanBlock(stmt.lineno, end, qualname, opener))
                         self.openers.add(qualname)
+                        self.traced.add(qualname)
                         break
                 self._walk(stmt.body, (*outer, stmt.name), qualname, end)
                 continue
@@ -518,3 +522,9 @@ def _argument(call: ast.Call, position: int | None, name: str) -> ast.expr | Non
 def _text(node: ast.AST) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def instrumentors_of(library: str) -> tuple[str, ...]:
+    """The OpenTelemetry instrumentors that trace a `_calls` library, for messages."""
+    return tuple(name for name, libraries in _LIBRARY_INSTRUMENTORS.items()
+                 if library in libraries)

@@ -83,10 +83,17 @@ def run_archlint(archlint: str, folder: Path, code: str) -> list[dict]:
     """The findings of one rule on one corpus, with paths relative to the corpus folder. A
     corpus with an overlay (`triage/overlays/<corpus>.toml`, the keys of `[tool.archlint]`, e.g.
     the bounded contexts a triager assigned to a Django monolith) is scanned in a temporary copy
-    that holds the overlay as its `archlint.toml`; the others with no config at all."""
+    that holds the overlay as its `archlint.toml`; the others with an empty one."""
     overlay = OVERLAYS / f"{folder.name}.toml"
     if not overlay.is_file():
-        return _findings(archlint, folder, folder, code, ["--no-config"])
+        # An empty config in the corpus folder makes the corpus its own project root; without
+        # it the root would be this repository (the nearest .git), and rules that must see the
+        # whole project ("is tracing set up anywhere?") would take the scan for a partial one.
+        config = folder / "archlint.toml"
+        if not config.is_file():
+            config.write_text("# the corpus is its own project root (benchmarks/triage.py)\n",
+                              encoding="utf-8")
+        return _findings(archlint, folder, folder, code, ["--config", str(config)])
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / folder.name
         shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".archlint_cache"))

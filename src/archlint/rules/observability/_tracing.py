@@ -211,6 +211,7 @@ class TracingCollector(AstCollector):
     # -- instrumentation ----------------------------------------------------------------------
     def _instrumentations(self, nodes: list[ast.AST]) -> None:
         bound: dict[str, str] = {}  # variable -> instrumentor class bound to it
+        built: dict[str, int] = {}  # variable -> the construction bound to it
         for node in nodes:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 cls = self._instrumentor(node.value.func)
@@ -219,11 +220,12 @@ class TracingCollector(AstCollector):
                         written = dotted(target)
                         if written is not None:
                             bound[written] = cls
+                            built[written] = id(node.value)
         consumed: set[int] = set()
         targeted: set[str] = set()
         for node in nodes:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                self._method(node, node.func, bound, consumed, targeted)
+                self._method(node, node.func, bound, built, consumed, targeted)
         for node in nodes:
             if isinstance(node, ast.Call) and id(node) not in consumed:
                 self._call(node, targeted)
@@ -257,7 +259,7 @@ class TracingCollector(AstCollector):
         return self._instrumentor(receiver)
 
     def _method(self, node: ast.Call, func: ast.Attribute, bound: dict[str, str],
-                consumed: set[int], targeted: set[str]) -> None:
+                built: dict[str, int], consumed: set[int], targeted: set[str]) -> None:
         method = func.attr
         if method.startswith("uninstrument"):
             consumed.add(id(node))
@@ -269,6 +271,9 @@ class TracingCollector(AstCollector):
             return
         if isinstance(func.value, ast.Call):
             consumed.add(id(func.value))
+        written = dotted(func.value)
+        if written is not None and written in built:
+            consumed.add(built[written])  # `inst = X()` then `inst.instrument()`: one
         consumed.add(id(node))
         frameworks = _FRAMEWORK_INSTRUMENTORS.get(cls, ())
         libraries = _LIBRARY_INSTRUMENTORS.get(cls, ())
@@ -528,3 +533,21 @@ def instrumentors_of(library: str) -> tuple[str, ...]:
     """The OpenTelemetry instrumentors that trace a `_calls` library, for messages."""
     return tuple(name for name, libraries in _LIBRARY_INSTRUMENTORS.items()
                  if library in libraries)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewDefinitions:
+    """The top-level functions of a module that imports Django or DRF: where ARC501 places a
+    finding for a function view that a urls module names (on the view's `def` line)."""
+
+    functions: tuple[tuple[str, Span], ...]
+
+
+class ViewDefinitionCollector(AstCollector):
+    kind = "view-definitions"
+    triggers = ("django", "rest_framework")
+
+    def collect(self) -> list[ViewDefinitions]:
+        found = tuple((stmt.name, self.span_of(stmt)) for stmt in self.tree.body
+                      if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        return [ViewDefinitions(found)] if found else []

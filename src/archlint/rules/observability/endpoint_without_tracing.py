@@ -32,6 +32,8 @@ from archlint.rules.observability._tracing import (
     FileTracing,
     Instrumentation,
     TracingCollector,
+    ViewDefinitionCollector,
+    ViewDefinitions,
     span_like,
 )
 
@@ -110,8 +112,7 @@ class EndpointWithoutTracing(ProjectRule):
     """## What it does
     Flags an HTTP endpoint that no trace covers: nothing instruments the app that serves it and
     the handler opens no span itself. One finding per endpoint, on its route decorator (Django
-    and DRF: on the view's `def`/`class` line; a function view defined in another module than
-    its `path()`: on the `path()` entry).
+    and DRF: on the view's `def`/`class` line, in its own module).
 
     Endpoints are those of the shared route model (FastAPI, Starlette, Flask, Django and DRF,
     Litestar). An endpoint is traced when any of these holds:
@@ -205,7 +206,7 @@ class EndpointWithoutTracing(ProjectRule):
     tags = ("observability", "tracing")
     precision = "medium"
     Options = EndpointTracingOptions
-    collectors = (*route_collectors(), TracingCollector)
+    collectors = (*route_collectors(), TracingCollector, ViewDefinitionCollector)
 
     VALID: ClassVar = [
         """
@@ -353,6 +354,7 @@ class EndpointWithoutTracing(ProjectRule):
         self._openers = {
             path: set(fact.openers) for path, fact in self.project.of(TracingCollector.kind)
             if isinstance(fact, FileTracing)}
+        self._views: dict[tuple[str, str], tuple[str, Span]] | None = None
         paths = full_paths(self.project)
         reported: set[tuple[str, int]] = set()
         for path, fact in self.project.of(RouteCollector.kind):
@@ -479,6 +481,16 @@ class EndpointWithoutTracing(ProjectRule):
             return found.cls.path, found.cls.fact.span
         if found is not None and found.kind == "external":
             return None  # a view from a library
-        if self._handler(path, endpoint) is None:
+        located = self._handler(path, endpoint)
+        if located is None:
             return None  # cannot be found in the project
-        return path, endpoint.span
+        return self._definitions().get(located, (path, endpoint.span))
+
+    def _definitions(self) -> dict[tuple[str, str], tuple[str, Span]]:
+        """(file, function name) -> where its `def` is, for Django function views."""
+        if self._views is None:
+            self._views = {
+                (path, name): (path, span)
+                for path, fact in self.project.of(ViewDefinitionCollector.kind)
+                if isinstance(fact, ViewDefinitions) for name, span in fact.functions}
+        return self._views

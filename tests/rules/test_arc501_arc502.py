@@ -342,3 +342,24 @@ def test_observability_matrix(project, rule):
     found = {(f.path, f.span.line) for f in report.findings if f.code == rule.code}
     assert found == expected, {"missed": sorted(expected - found),
                                "unexpected": sorted(found - expected)}
+
+
+def test_head_only_routes_and_a_bare_status_are_probes():
+    assert is_probe(("/",), "status_check", ("HEAD",))
+    assert is_probe(("/status",), "status", ("GET",))
+    assert not is_probe(("/jobs/{id}/status",), "job_status", ("GET",))
+
+
+def test_health_polls_and_probe_functions_need_no_span():
+    source = """\
+        import httpx
+
+        def wait_until_up(client: httpx.Client, base):
+            client.get(f"{base}/health")
+            client.get(f"{base}/api/ready?x=1")
+            client.get(f"{base}/users")
+
+        def ping_payments():
+            httpx.get("https://pay.example/v1/charges")
+    """
+    assert lines(ExternalCallWithoutSpan, source) == [6]

@@ -18,6 +18,7 @@ only run inside a caller's span.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -40,6 +41,10 @@ _DB_QUERIES = frozenset({"execute", "executemany", "callproc", "fetch", "fetchro
                          "copy", "copy_expert", "copy_from", "copy_to", "copy_from_query",
                          "copy_from_table", "copy_to_table", "copy_records_to_table", "stream"})
 _HTTP_CLIENT_CONTINUATIONS = frozenset({"connect", "getresponse", "endheaders", "send"})
+# Probes: a span on a readiness poll or a health check is noise.
+_PROBE_FUNCTIONS = ("health", "ping", "probe", "readiness", "liveness")
+_PROBE_URL = re.compile(r"/(?:health\w*|ready|readyz|readiness|live|livez|liveness|ping)"
+                        r"(?=$|[/?#\"'])")
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,8 @@ class OutboundCallCollector(Collector):
         function = self._function()
         if function is None:
             return
+        if function.rpartition(".")[2].lstrip("_").lower().startswith(_PROBE_FUNCTIONS):
+            return
         self._local_call(node, function)
         qualified = self.ctx.names.callee(node.func)
         ext = classify_callee(node, qualified, self.ctx.names)
@@ -151,6 +158,8 @@ class OutboundCallCollector(Collector):
             if ext.library == "http.client" and ext.method in _HTTP_CLIENT_CONTINUATIONS:
                 return
         elif not (ext.library in DB_DRIVERS and ext.method in _DB_QUERIES):
+            return
+        if ext.service.value == "http" and _probe_url(node):
             return
         contexts = tuple(n for names in (*self._withs, *self._decorators) for n in names)
         statement = self.ctx.statements[-1] if self.ctx.statements else node
@@ -178,3 +187,21 @@ class OutboundCallCollector(Collector):
         for caller, callee, call, statements in self._local:
             if callee in self._defined:
                 self.add(LocalCall(caller, callee, self.ctx.span_of(call, statements).line))
+
+
+_SNIPPET = cst.Module(body=[])
+
+
+def _probe_url(call: cst.Call) -> bool:
+    """The call's first argument (or `url=`) is a literal or f-string naming a probe path:
+    `client.get(f"{self.api_url}/health")`."""
+    target = None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "url":
+            target = arg.value
+            break
+        if arg.keyword is None and not arg.star and target is None:
+            target = arg.value
+    if not isinstance(target, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        return False
+    return _PROBE_URL.search(_SNIPPET.code_for_node(target)) is not None

@@ -87,18 +87,22 @@ _PROBE_LAST = re.compile(r"^(?:ready|readyz|readiness|live|livez|liveness|ping|m
 _PROBE_HANDLER = ("health", "ready", "live", "ping")
 
 
-def is_probe(paths: tuple[str, ...], handler: str | None) -> bool:
+def is_probe(paths: tuple[str, ...], handler: str | None,
+             methods: tuple[str, ...] = ()) -> bool:
     """A health, readiness, liveness, ping or metrics endpoint: by full path (`/health*`,
     `/healthz`, `/ready*`, `/live*`, `/ping`, `/metrics`; under a prefix, any segment starting
     with `health` (`/api/health/db`) and a last segment `ready`, `live`, `ping`, `metrics` or
-    their `z`/`-ness` forms) or by a handler name starting with health, ready, live or ping."""
+    their `z`/`-ness` forms) or by a handler name starting with health, ready, live or ping;
+    also a bare `/status` and a HEAD-only route (both answer "is it up?")."""
+    if methods == ("HEAD",):
+        return True
     if handler is not None:
         last = handler.rpartition(".")[2].lower().lstrip("_")
         if last.startswith(_PROBE_HANDLER):
             return True
     for path in paths:
         lowered = path.lower()
-        if _PROBE_PATH.match(lowered):
+        if _PROBE_PATH.match(lowered) or lowered.rstrip("/") == "/status":
             return True
         segments = [s for s in lowered.split("/") if s and not s.startswith(("{", "<", ":"))]
         if any(s.startswith("health") for s in segments):
@@ -177,7 +181,8 @@ class EndpointWithoutTracing(ProjectRule):
       mounts, blueprints and Django `include()` joined: `/health*`, `/healthz`, `/ready*`,
       `/live*`, `/ping`, `/metrics`; under a prefix, a segment starting with `health` or a last
       segment `ready`/`live`/`ping`/`metrics`) or by a handler
-      name starting with `health`, `ready`, `live` or `ping`.
+      name starting with `health`, `ready`, `live` or `ping`; also a bare `/status` and
+      HEAD-only routes, which answer "is it up?".
     - Endpoints of an app the rule cannot place: when some app of the framework is instrumented
       by name and the endpoint's router is not seen being included in any app, it may be served
       by the instrumented one.
@@ -372,7 +377,7 @@ class EndpointWithoutTracing(ProjectRule):
                                             if endpoint.handler_ref else None)
         if not full and endpoint.path is not None:
             full = (endpoint.path,)
-        if is_probe(full, handler_name):
+        if is_probe(full, handler_name, endpoint.methods):
             return
         others = self._instrumented_elsewhere(framework, path, endpoint)
         if others is None:

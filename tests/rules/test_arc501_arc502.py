@@ -363,3 +363,24 @@ def test_health_polls_and_probe_functions_need_no_span():
             httpx.get("https://pay.example/v1/charges")
     """
     assert lines(ExternalCallWithoutSpan, source) == [6]
+
+
+def test_a_handler_returning_a_constant_is_a_probe_by_shape():
+    source = """\
+        from fastapi import FastAPI
+        app = FastAPI()
+
+        @app.get("/")
+        async def root():
+            \"\"\"Is it up?\"\"\"
+            return {"status": "ok"}
+
+        @app.get("/webhook")
+        async def handle_webhook_health():
+            return make_status()
+
+        @app.get("/version")
+        async def version():
+            return {"version": VERSION}
+    """
+    assert lines(EndpointWithoutTracing, source) == [13]

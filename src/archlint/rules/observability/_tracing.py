@@ -537,17 +537,56 @@ def instrumentors_of(library: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class ViewDefinitions:
-    """The top-level functions of a module that imports Django or DRF: where ARC501 places a
-    finding for a function view that a urls module names (on the view's `def` line)."""
+    """Per module that imports a web framework: its top-level functions (where ARC501 places a
+    finding for a Django function view that a urls module names: on the view's `def` line), and
+    the functions whose whole body returns a non-empty string or dict literal (`return {"status":
+    "ok"}`): handlers that do nothing to trace, the shape of a probe whatever its path (an empty
+    `{}`/`[]` is a stub, and stays in scope)."""
 
     functions: tuple[tuple[str, Span], ...]
+    constant: tuple[str, ...] = ()  # qualified names
 
 
 class ViewDefinitionCollector(AstCollector):
     kind = "view-definitions"
-    triggers = ("django", "rest_framework")
+    triggers = ("django", "rest_framework", "fastapi", "flask", "starlette", "litestar")
 
     def collect(self) -> list[ViewDefinitions]:
         found = tuple((stmt.name, self.span_of(stmt)) for stmt in self.tree.body
                       if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)))
-        return [ViewDefinitions(found)] if found else []
+        constant: list[str] = []
+        self._constant(self.tree.body, (), constant)
+        if not (found or constant):
+            return []
+        return [ViewDefinitions(found, tuple(constant))]
+
+    def _constant(self, body: list[ast.stmt], outer: tuple[str, ...], found: list[str]) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                qualname = (*outer, stmt.name)
+                if not isinstance(stmt, ast.ClassDef) and _returns_constant(stmt.body):
+                    found.append(".".join(qualname))
+                self._constant(stmt.body, qualname, found)
+
+
+def _returns_constant(body: list[ast.stmt]) -> bool:
+    statements = [s for s in body if not (isinstance(s, ast.Expr)
+                                          and isinstance(s.value, ast.Constant))]
+    if len(statements) != 1 or not isinstance(statements[0], ast.Return):
+        return False
+    value = statements[0].value
+    # `return "OK"`, `return {"status": "ok"}`: an empty `{}`/`[]` is a stub, not a probe
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, str) and bool(value.value)
+    return isinstance(value, ast.Dict) and bool(value.keys) and _literal(value)
+
+
+def _literal(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return all(_literal(e) for e in expr.elts)
+    if isinstance(expr, ast.Dict):
+        return all(k is not None and _literal(k) for k in expr.keys) and all(
+            _literal(v) for v in expr.values)
+    return False

@@ -92,13 +92,14 @@ def is_probe(paths: tuple[str, ...], handler: str | None,
     """A health, readiness, liveness, ping or metrics endpoint: by full path (`/health*`,
     `/healthz`, `/ready*`, `/live*`, `/ping`, `/metrics`; under a prefix, any segment starting
     with `health` (`/api/health/db`) and a last segment `ready`, `live`, `ping`, `metrics` or
-    their `z`/`-ness` forms) or by a handler name starting with health, ready, live or ping;
+    their `z`/`-ness` forms) or by a handler name starting with health, ready, live or ping
+    (or naming health anywhere: `handle_webhook_health`);
     also a bare `/status` and a HEAD-only route (both answer "is it up?")."""
     if methods == ("HEAD",):
         return True
     if handler is not None:
         last = handler.rpartition(".")[2].lower().lstrip("_")
-        if last.startswith(_PROBE_HANDLER):
+        if last.startswith(_PROBE_HANDLER) or "health" in last:
             return True
     for path in paths:
         lowered = path.lower()
@@ -181,8 +182,9 @@ class EndpointWithoutTracing(ProjectRule):
       mounts, blueprints and Django `include()` joined: `/health*`, `/healthz`, `/ready*`,
       `/live*`, `/ping`, `/metrics`; under a prefix, a segment starting with `health` or a last
       segment `ready`/`live`/`ping`/`metrics`) or by a handler
-      name starting with `health`, `ready`, `live` or `ping`; also a bare `/status` and
-      HEAD-only routes, which answer "is it up?".
+      name starting with `health`, `ready`, `live` or `ping` (or containing `health`); also a
+      bare `/status`, HEAD-only routes, and handlers whose whole body returns a constant
+      (`return {"status": "ok"}` on `/`): they answer "is it up?" and do nothing to trace.
     - Endpoints of an app the rule cannot place: when some app of the framework is instrumented
       by name and the endpoint's router is not seen being included in any app, it may be served
       by the instrumented one.
@@ -360,6 +362,7 @@ class EndpointWithoutTracing(ProjectRule):
             path: set(fact.openers) for path, fact in self.project.of(TracingCollector.kind)
             if isinstance(fact, FileTracing)}
         self._views: dict[tuple[str, str], tuple[str, Span]] | None = None
+        self._constants: set[tuple[str, str]] | None = None
         paths = full_paths(self.project)
         reported: set[tuple[str, int]] = set()
         for path, fact in self.project.of(RouteCollector.kind):
@@ -377,7 +380,7 @@ class EndpointWithoutTracing(ProjectRule):
                                             if endpoint.handler_ref else None)
         if not full and endpoint.path is not None:
             full = (endpoint.path,)
-        if is_probe(full, handler_name, endpoint.methods):
+        if is_probe(full, handler_name, endpoint.methods) or self._constant(path, endpoint):
             return
         others = self._instrumented_elsewhere(framework, path, endpoint)
         if others is None:
@@ -490,6 +493,15 @@ class EndpointWithoutTracing(ProjectRule):
         if located is None:
             return None  # cannot be found in the project
         return self._definitions().get(located, (path, endpoint.span))
+
+    def _constant(self, path: str, endpoint: Endpoint) -> bool:
+        """The handler only returns a constant (`return {"status": "ok"}`): a probe by shape."""
+        if self._constants is None:
+            self._constants = {
+                (p, name) for p, fact in self.project.of(ViewDefinitionCollector.kind)
+                if isinstance(fact, ViewDefinitions) for name in fact.constant}
+        located = self._handler(path, endpoint)
+        return located is not None and located in self._constants
 
     def _definitions(self) -> dict[tuple[str, str], tuple[str, Span]]:
         """(file, function name) -> where its `def` is, for Django function views."""

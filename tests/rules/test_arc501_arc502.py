@@ -384,3 +384,7 @@ def test_a_handler_returning_a_constant_is_a_probe_by_shape():
             return {"version": VERSION}
     """
     assert lines(EndpointWithoutTracing, source) == [13]
+
+
+def test_a_command_line_tools_callback_server_is_not_reported():
+    assert lines(EndpointWithoutTracing, APP, path="tool/cli/login.py") == []

@@ -27,6 +27,7 @@ from archlint.rules._routes import (
 )
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules._texts import tracing_launch
+from archlint.rules.resilience._scope import is_script
 from archlint.rules.base import Invalid, ProjectRule, Valid
 from archlint.rules.observability._tracing import (
     FileTracing,
@@ -188,6 +189,8 @@ class EndpointWithoutTracing(ProjectRule):
     - Endpoints of an app the rule cannot place: when some app of the framework is instrumented
       by name and the endpoint's router is not seen being included in any app, it may be served
       by the instrumented one.
+    - Local servers of command-line tools (`cli/`, `scripts/`, `bin/` folders, `cli.py`, ...:
+      an OAuth callback server that `tool login` starts for one request).
     - Endpoints whose owner's framework the route model cannot tell, Django views defined
       outside the project (`LoginView` from `django.contrib.auth`), tests and migrations.
     - Spans opened in functions the handler calls: only the handler's own spans count (a
@@ -366,7 +369,7 @@ class EndpointWithoutTracing(ProjectRule):
         paths = full_paths(self.project)
         reported: set[tuple[str, int]] = set()
         for path, fact in self.project.of(RouteCollector.kind):
-            if not isinstance(fact, FileRoutes) or is_scaffolding_path(path):
+            if not isinstance(fact, FileRoutes) or is_scaffolding_path(path) or is_script(path):
                 continue
             for endpoint in fact.endpoints:
                 self._check(path, endpoint, paths.get((path, endpoint), ()), reported)

@@ -4,9 +4,9 @@ instrumentations bind to apps and libraries, and the observability project matri
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
+from _support import FIXTURES, expected_lines, run_rule
 
 from archlint.api import CheckOptions, check
 from archlint.config import Settings
@@ -14,7 +14,6 @@ from archlint.engine.worker import analyze_source
 from archlint.rules.observability._tracing import ALL, FileTracing, TracingCollector
 from archlint.rules.observability.endpoint_without_tracing import EndpointWithoutTracing, is_probe
 from archlint.rules.observability.external_call_without_span import ExternalCallWithoutSpan
-from _support import FIXTURES, expected_lines, run_rule
 
 MATRIX = FIXTURES / "projects" / "observability"
 
@@ -388,3 +387,13 @@ def test_a_handler_returning_a_constant_is_a_probe_by_shape():
 
 def test_a_command_line_tools_callback_server_is_not_reported():
     assert lines(EndpointWithoutTracing, APP, path="tool/cli/login.py") == []
+
+
+def test_instrumentor_tables_spell_libraries_as_the_call_model_does():
+    from archlint.rules._calls import libraries
+    from archlint.rules.observability import _tracing
+
+    named = {lib for libs in _tracing._LIBRARY_INSTRUMENTORS.values() for lib in libs}
+    named |= {lib for libs in _tracing._DRIVER_LIBRARIES.values() for lib in libs}
+    named |= set(_tracing._SENTRY_LIBRARIES)
+    assert named - libraries() == {"elasticsearch"}  # not modelled by _calls yet

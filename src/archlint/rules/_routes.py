@@ -37,8 +37,12 @@ an unresolved owner is recorded only when the path is a literal that starts with
 empty), so `cache.get("key")` never becomes an endpoint. Django's `path()` is recorded in any
 file that imports it from Django (ROOT_URLCONF can name any module), not only in urls.py.
 
-What the project phase still has to do: join prefixes (include_router/register_blueprint/Mount
-chains, Django include() of another urls module, the router's own prefix), resolve handlers named
+Project-phase helpers: `full_paths(project)` joins prefixes (the router's own, include_router/
+register_blueprint/Mount/Litestar route_handlers chains, Django include() of another urls
+module) into each endpoint's full paths; `owner_identity` says where an owner is bound
+((module, name), through imports and re-exports); `serving_owners` lists an owner and every
+owner that includes it (the apps among them serve its endpoints); `owner_kinds` maps identities
+to their `AppObject`s. What a rule still has to do itself: resolve handlers named
 in another module (Django views, DRF viewsets, Flask view_func) to their definition, and decide
 whether a Django class view is a DRF APIView (its bases, through `ClassCollector`), DRF
 `@action` methods of viewsets, and DRF `permission_classes` (class attributes, `ClassCollector`).

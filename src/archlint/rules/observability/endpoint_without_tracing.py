@@ -27,7 +27,6 @@ from archlint.rules._routes import (
 )
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules._texts import tracing_launch
-from archlint.rules.resilience._scope import is_script
 from archlint.rules.base import Invalid, ProjectRule, Valid
 from archlint.rules.observability._tracing import (
     FileTracing,
@@ -37,6 +36,7 @@ from archlint.rules.observability._tracing import (
     ViewDefinitions,
     span_like,
 )
+from archlint.rules.resilience._scope import is_script
 
 
 @dataclass(frozen=True)

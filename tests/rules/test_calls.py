@@ -529,3 +529,13 @@ def test_import_triggers_cover_every_catalogue_library():
                  "_pb2_grpc", "mypy_boto3_"):
         assert word in IMPORT_TRIGGERS
     assert "http" not in IMPORT_TRIGGERS
+
+
+def test_libraries_lists_every_library_name_of_the_catalogue():
+    from archlint.rules._calls import libraries
+
+    names = libraries()
+    assert {"requests", "httpx", "aiohttp", "urllib", "urllib3", "http.client", "boto3",
+            "aioboto3", "grpc", "psycopg2", "psycopg", "pymysql", "asyncpg", "sqlite3",
+            "redis", "pymongo", "sqlalchemy"} <= names
+    assert "Requests" not in names

@@ -605,3 +605,92 @@ def test_owner_framework_follows_imports_packages_and_subclasses() -> None:
     assert owners_of(files) == {"users": "fastapi", "admin": "flask", "items": "fastapi",
                                 "sanic_route": None, "aio_route": None, "home": "fastapi",
                                 "create.chat": "fastapi"}
+
+
+# -- full paths and serving owners (project phase) -------------------------------------------------
+def project_of(files: dict[str, str]):
+    specs = [(c, c.Options()) for c in route_collectors()]
+    results = [analyze_source(textwrap.dedent(text), path, specs) for path, text in files.items()]
+    return build_model(results)
+
+
+def paths_by_handler(files: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    from archlint.rules._routes import full_paths
+
+    return {endpoint.handler or (endpoint.handler_ref.name if endpoint.handler_ref else ""): found
+            for (path, endpoint), found in full_paths(project_of(files)).items()}
+
+
+def test_full_paths_join_router_include_and_app_prefixes_across_modules() -> None:
+    found = paths_by_handler({
+        "shop/__init__.py": "",
+        "shop/main.py": (
+            "from fastapi import FastAPI\nfrom .users import router\napp = FastAPI()\n"
+            "app.include_router(router, prefix='/api/v1')\n"
+            "@app.get('/healthz')\ndef healthz(): ...\n"),
+        "shop/users.py": (
+            "from fastapi import APIRouter\nrouter = APIRouter(prefix='/users')\n"
+            "@router.get('/{user_id}')\ndef read_user(user_id: int): ...\n"
+            "@router.get('')\ndef list_users(): ...\n"),
+    })
+    assert found["read_user"] == ("/api/v1/users/{user_id}",)
+    assert found["list_users"] == ("/api/v1/users",)
+    assert found["healthz"] == ("/healthz",)
+
+
+def test_full_paths_flask_blueprints_starlette_mounts_litestar_and_django_includes() -> None:
+    found = paths_by_handler({
+        "web.py": (
+            "from flask import Blueprint, Flask\napp = Flask(__name__)\n"
+            "bp = Blueprint('r', __name__, url_prefix='/reports')\n"
+            "other = Blueprint('o', __name__, url_prefix='/ignored')\n"
+            "@bp.get('/daily')\ndef daily(): ...\n"
+            "@other.get('/x')\ndef other_x(): ...\n"
+            "app.register_blueprint(bp)\napp.register_blueprint(other, url_prefix='/o')\n"),
+        "star.py": (
+            "from starlette.applications import Starlette\n"
+            "from starlette.routing import Mount, Route\n"
+            "def ping(request): ...\n"
+            "routes = [Mount('/internal', routes=[Route('/ping', ping)])]\n"),
+        "lite.py": (
+            "from litestar import Controller, Router, get\n"
+            "class Users(Controller):\n    path = '/users'\n"
+            "    @get('/{uid:int}')\n    async def one(self, uid: int) -> None: ...\n"
+            "api = Router(path='/api', route_handlers=[Users])\n"),
+        "proj/__init__.py": "",
+        "proj/urls.py": (
+            "from django.urls import include, path\n"
+            "urlpatterns = [path('api/', include('proj.app_urls'))]\n"),
+        "proj/app_urls.py": (
+            "from django.urls import path\nfrom . import views\n"
+            "urlpatterns = [path('invoices/<int:pk>/', views.invoice)]\n"),
+    })
+    assert found["daily"] == ("/reports/daily",)
+    assert found["other_x"] == ("/o/x",)  # register_blueprint's url_prefix replaces the own one
+    assert found["ping"] == ("/internal/ping",)
+    assert found["Users.one"] == ("/api/users/{uid:int}",)
+    assert found[".views.invoice"] == ("/api/invoices/<int:pk>/",)
+
+
+def test_serving_owners_follow_includes_to_the_app() -> None:
+    from archlint.rules._routes import owner_identity, serving_owners
+
+    project = project_of({
+        "shop/__init__.py": "",
+        "shop/main.py": (
+            "from fastapi import FastAPI\nfrom shop.users import router\napp = FastAPI()\n"
+            "app.include_router(router)\n"),
+        "shop/users.py": (
+            "from fastapi import APIRouter\nrouter = APIRouter()\n"
+            "@router.get('/u')\ndef u(): ...\n"),
+        "shop/loose.py": (
+            "from fastapi import APIRouter\nrouter = APIRouter()\n"
+            "@router.get('/l')\ndef l(): ...\n"),
+    })
+    assert serving_owners(project, "shop/users.py", NameRef("router", False)) == {
+        ("shop.users", "router"), ("shop.main", "app")}
+    assert serving_owners(project, "shop/loose.py", NameRef("router", False)) == {
+        ("shop.loose", "router")}
+    assert owner_identity(project, "shop/main.py", NameRef("shop.users.router", True)) == (
+        "shop.users", "router")
+    assert owner_identity(project, "shop/main.py", None) is None

@@ -90,3 +90,21 @@ def test_unreadable_or_huge_files_are_skipped(tmp_path):
     (tmp_path / "Procfile").write_bytes(b"web: opentelemetry-instrument x\n" + b"#" * 1_100_000)
     assert launch_commands(model) == []
     assert launch_commands(ProjectModel(root=tmp_path, companions=("gone/Procfile",))) == []
+
+
+def test_tracing_launch_knows_the_other_agents_launchers(tmp_path):
+    from archlint.rules._texts import tracing_launch
+
+    model = project(tmp_path, {
+        "Procfile": "web: ddtrace-run gunicorn shop.wsgi\n",
+        "bin/start.sh": "exec newrelic-admin run-program uvicorn app:app\n",
+        "Dockerfile": 'CMD ["opentelemetry-instrument", "uvicorn", "app:app"]\n',
+    })
+    assert tracing_launch(model) is not None
+    assert {c.path for c in launch_commands(model) if "run" in c.text or "instrument" in c.text}
+    quiet = project(tmp_path / "q", {"Procfile": "web: gunicorn shop.wsgi  # ddtrace-runner\n",
+                                     "run.sh": "newrelic-admin generate-config KEY x.ini\n"})
+    assert tracing_launch(quiet) is None
+    only_dd = project(tmp_path / "d", {"Procfile": "web: ddtrace-run gunicorn shop.wsgi\n"})
+    assert tracing_launch(only_dd).path == "Procfile"
+    assert instrumented_launch(only_dd) is None  # opentelemetry-instrument only

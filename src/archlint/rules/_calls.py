@@ -776,3 +776,10 @@ def describe_call(node: cst.Call, ext: ExternalCall) -> str:
         if receiver is not None:
             return f"{code} ({receiver}: {ext.client.name})"
     return code
+
+
+def libraries() -> frozenset[str]:
+    """Every library name the catalogue gives an `ExternalCall` ("requests", "boto3", "grpc",
+    ...): what other tables keyed by library (ARC502's instrumentors) must spell the same way."""
+    return frozenset({t.library for t in _TYPES.values()} | {h.library for h in _HELPERS.values()}
+                     | {"grpc"})

@@ -37,8 +37,12 @@ an unresolved owner is recorded only when the path is a literal that starts with
 empty), so `cache.get("key")` never becomes an endpoint. Django's `path()` is recorded in any
 file that imports it from Django (ROOT_URLCONF can name any module), not only in urls.py.
 
-What the project phase still has to do: join prefixes (include_router/register_blueprint/Mount
-chains, Django include() of another urls module, the router's own prefix), resolve handlers named
+Project-phase helpers: `full_paths(project)` joins prefixes (the router's own, include_router/
+register_blueprint/Mount/Litestar route_handlers chains, Django include() of another urls
+module) into each endpoint's full paths; `owner_identity` says where an owner is bound
+((module, name), through imports and re-exports); `serving_owners` lists an owner and every
+owner that includes it (the apps among them serve its endpoints); `owner_kinds` maps identities
+to their `AppObject`s. What a rule still has to do itself: resolve handlers named
 in another module (Django views, DRF viewsets, Flask view_func) to their definition, and decide
 whether a Django class view is a DRF APIView (its bases, through `ClassCollector`), DRF
 `@action` methods of viewsets, and DRF `permission_classes` (class attributes, `ClassCollector`).
@@ -798,3 +802,196 @@ def _made_by(table: Symbols, constructor: str, depth: int) -> str | None:
         if framework is not None:
             return framework
     return None
+
+
+# -- full paths: prefixes joined across routers, blueprints, mounts and Django include() -------
+Identity = tuple[str, str]  # (module, name): where a route owner is bound
+
+
+def owner_identity(project: ProjectModel, path: str, ref: NameRef | None) -> Identity | None:
+    """Where the value a name refers to is bound, as (module, top-level name): `app` in
+    `shop/main.py` is ("shop.main", "app"); `from .main import app` in another module resolves
+    to the same, through re-exports. None when it cannot be told (a parameter's attribute, a name
+    outside the project)."""
+    if ref is None:
+        return None
+    table = symbols(project)
+    module = table.modules.module_of.get(path)
+    if module is None:
+        return None
+    if not ref.imported:
+        return (module, ref.name)
+    name = table.absolute(ref.name, module)
+    for _ in range(8):  # re-exports: `from .main import app` in a package __init__
+        if not name:
+            return None
+        parts = name.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            candidate = ".".join(parts[:i])
+            if candidate in table.modules.path_of:
+                module, attribute = candidate, ".".join(parts[i:])
+                break
+        else:
+            return None
+        bindings = table.bindings.get(module)
+        head, _, tail = attribute.partition(".")
+        imported = dict(bindings.imports) if bindings is not None else {}
+        if head not in imported:
+            return (module, attribute)
+        target = table.absolute(imported[head], module)
+        name = f"{target}.{tail}" if target and tail else target
+    return None
+
+
+def full_paths(project: ProjectModel) -> dict[tuple[str, Endpoint], tuple[str, ...]]:
+    """Every endpoint with a literal path -> the full paths it answers on, prefixes joined:
+    the router's own prefix (`APIRouter(prefix=)`, `Blueprint(url_prefix=)`, a Litestar
+    controller's or `Router`'s `path`), the prefixes of whatever includes it
+    (`include_router(prefix=)`, `register_blueprint(url_prefix=)`, which replaces the
+    blueprint's own as Flask does, `Mount`/`app.mount`, Litestar `route_handlers`), and for
+    Django/DRF the `path("api/", include("app.urls"))` chain down from ROOT_URLCONF. An owner
+    included in several places gives several paths; an unknown prefix (not a literal) drops that
+    chain. Paths start with "/"; Django regexes keep their text without `^`/`$`. Built once per
+    project: `(file path, endpoint)` is the key."""
+    return project.derived("routes.full_paths", _full_paths)
+
+
+def _join(*parts: str) -> str:
+    joined = "/".join(p.strip("/").lstrip("^").rstrip("$") for p in parts if p.strip("/"))
+    last = parts[-1] if parts else ""
+    trailing = "/" if last.endswith("/") and joined else ""
+    return "/" + joined + trailing if joined else "/"
+
+
+class _Prefixes:
+    def __init__(self, project: ProjectModel) -> None:
+        self.project = project
+        self.own: dict[Identity, str | None] = {}
+        self.objects: dict[Identity, AppObject] = {}
+        # child -> (the include, the owner it is included in, the includer's module)
+        self.parents: dict[Identity, list[tuple[Include, Identity | None, str]]] = {}
+        self.modules_included: dict[str, list[tuple[Include, str]]] = {}  # urls module -> by
+        table = symbols(project)
+        facts = [(p, f) for p, f in project.of(RouteCollector.kind) if isinstance(f, FileRoutes)]
+        for path, fact in facts:
+            module = table.modules.module_of.get(path)
+            if module is None:
+                continue
+            for app in fact.apps:
+                self.own.setdefault((module, app.name), app.prefix or "")
+                self.objects.setdefault((module, app.name), app)
+        for path, fact in facts:
+            module = table.modules.module_of.get(path)
+            if module is None:
+                continue
+            for include in fact.includes:
+                if include.form == "include":
+                    self._django(path, module, include)
+                    continue
+                child = owner_identity(project, path, include.child)
+                if child is None:
+                    continue
+                owner = owner_identity(project, path, include.owner)
+                self.parents.setdefault(child, []).append((include, owner, module))
+
+    def _django(self, path: str, module: str, include: Include) -> None:
+        table = symbols(self.project)
+        if include.module is not None:
+            target = table.modules.canonical(include.module)
+            self.modules_included.setdefault(target, []).append((include, module))
+        elif include.child is not None:
+            ref = include.child
+            if ref.name.endswith(".urls"):  # include(router.urls): the DRF router
+                ref = NameRef(ref.name.removesuffix(".urls"), ref.imported)
+            child = owner_identity(self.project, path, ref)
+            if child is not None:
+                self.parents.setdefault(child, []).append((include, None, module))
+
+    def of_owner(self, identity: Identity | None, depth: int = 0) -> set[str]:
+        """The prefixes before the paths registered on an owner, its own included."""
+        if identity is None:
+            return {""}
+        own = self.own.get(identity) or ""
+        parents = self.parents.get(identity)
+        if not parents or depth > 10:
+            return {own}
+        found: set[str] = set()
+        for include, owner, by in parents:
+            if include.form == "include":  # a DRF router in `path("api/", include(r.urls))`
+                if include.prefix is not None:
+                    for above in self.of_module(by, depth + 1):
+                        found.add(_join(above, include.prefix, own))
+                continue
+            for above in self.of_owner(owner, depth + 1) if owner is not None else {""}:
+                if include.form == "route_handlers":  # the owner's path is `above` already
+                    found.add(_join(above, own))
+                elif include.form == "register_blueprint" and include.prefix is not None:
+                    found.add(_join(above, include.prefix))  # replaces the blueprint's own
+                else:
+                    found.add(_join(above, include.prefix or "", own))
+        return found or {own}
+
+    def of_module(self, module: str, depth: int = 0) -> set[str]:
+        """Django: the prefixes under which a urls module's patterns are served."""
+        includes = self.modules_included.get(module)
+        if not includes or depth > 10:
+            return {""}
+        found: set[str] = set()
+        for include, by in includes:
+            if include.prefix is None:
+                continue
+            for above in self.of_module(by, depth + 1):
+                found.add(_join(above, include.prefix))
+        return found
+
+
+def _full_paths(project: ProjectModel) -> dict[tuple[str, Endpoint], tuple[str, ...]]:
+    prefixes = _prefixes(project)
+    table = symbols(project)
+    found: dict[tuple[str, Endpoint], tuple[str, ...]] = {}
+    for path, fact in project.of(RouteCollector.kind):
+        if not isinstance(fact, FileRoutes):
+            continue
+        module = table.modules.module_of.get(path)
+        for endpoint in fact.endpoints:
+            if endpoint.path is None:
+                continue
+            if endpoint.form == "urlpattern" and module is not None:
+                above = prefixes.of_module(module)
+            elif endpoint.form == "register":
+                owner = owner_identity(project, path, endpoint.owner)
+                above = prefixes.of_owner(owner) if owner in prefixes.parents else (
+                    prefixes.of_module(module) if module else {""})
+            else:
+                above = prefixes.of_owner(owner_identity(project, path, endpoint.owner))
+            mount = endpoint.mount_prefix or ""
+            found[(path, endpoint)] = tuple(sorted(
+                {_join(a, mount, endpoint.path) for a in above}))
+    return found
+
+
+def _prefixes(project: ProjectModel) -> _Prefixes:
+    return project.derived("routes.prefixes", _Prefixes)
+
+
+def serving_owners(project: ProjectModel, path: str, owner: NameRef | None) -> frozenset[Identity]:
+    """A route owner and every owner that includes it, transitively (`include_router`,
+    `register_blueprint`, mounts, Litestar `route_handlers`, `include(router.urls)`): the app
+    objects among them serve its endpoints. Empty when the owner cannot be told."""
+    start = owner_identity(project, path, owner)
+    if start is None:
+        return frozenset()
+    parents = _prefixes(project).parents
+    seen = {start}
+    stack = [start]
+    while stack:
+        for _, above, _ in parents.get(stack.pop(), ()):
+            if above is not None and above not in seen:
+                seen.add(above)
+                stack.append(above)
+    return frozenset(seen)
+
+
+def owner_kinds(project: ProjectModel) -> dict[Identity, AppObject]:
+    """Every app/router/blueprint/controller object of the project, by where it is bound."""
+    return {identity: app for identity, app in _prefixes(project).objects.items()}

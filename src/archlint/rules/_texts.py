@@ -21,6 +21,11 @@ from archlint.rules.base import ProjectModel
 MAX_TEXT_BYTES = 1_000_000  # a launch script or logging config is small; a larger file is data
 
 _INSTRUMENT = re.compile(r"(?:^|[\s/;&|\"'(])opentelemetry-instrument(?=$|[\s\"';&|)])")
+# Launchers of other tracers' agents, which instrument the frameworks and libraries they support
+# as opentelemetry-instrument does: ddtrace-run (Datadog), newrelic-admin run-program/run-python.
+_TRACING_LAUNCHERS = re.compile(
+    r"(?:^|[\s/;&|\"'(])(?:opentelemetry-instrument|ddtrace-run"
+    r"|newrelic-admin\s+run-(?:program|python))(?=$|[\s\"';&|)])")
 _DOCKER_LAUNCH = re.compile(r"^\s*(CMD|ENTRYPOINT)\s+(.*)$", re.IGNORECASE | re.DOTALL)
 _COMPOSE_KEY = re.compile(r"^(\s*)(command|entrypoint)\s*:\s*(.*)$")
 
@@ -55,6 +60,13 @@ def instrumented_launch(project: ProjectModel) -> Command | None:
     instruments every installed library it has an instrumentor for (web frameworks, HTTP
     clients, database drivers, logging)."""
     return next((c for c in launch_commands(project) if _INSTRUMENT.search(c.text)), None)
+
+
+def tracing_launch(project: ProjectModel) -> Command | None:
+    """The first command that runs the service under a tracing agent's launcher:
+    `opentelemetry-instrument`, `ddtrace-run` or `newrelic-admin run-program`/`run-python`. Each
+    traces every web framework and client library it supports, with no change to the code."""
+    return next((c for c in launch_commands(project) if _TRACING_LAUNCHERS.search(c.text)), None)
 
 
 def companion_named(project: ProjectModel, name: str) -> str | None:

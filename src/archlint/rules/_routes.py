@@ -737,6 +737,39 @@ def _list_owner(parents: tuple[ast.AST, ...]) -> NameRef | None:
     return None
 
 
+# Probes and scrape targets: endpoints that answer "is it up?" or serve metrics, which the
+# observability rules leave alone.
+_PROBE_PATH = re.compile(r"^/(?:health|ready|live|ping/?$|metrics/?$)")
+_PROBE_LAST = re.compile(r"^(?:ready|readyz|readiness|live|livez|liveness|ping|metrics)$")
+_PROBE_HANDLER = ("health", "ready", "live", "ping")
+
+
+def is_probe(paths: tuple[str, ...], handler: str | None,
+             methods: tuple[str, ...] = ()) -> bool:
+    """A health, readiness, liveness, ping or metrics endpoint: by full path (`/health*`,
+    `/healthz`, `/ready*`, `/live*`, `/ping`, `/metrics`; under a prefix, any segment starting
+    with `health` (`/api/health/db`) and a last segment `ready`, `live`, `ping`, `metrics` or
+    their `z`/`-ness` forms) or by a handler name starting with health, ready, live or ping
+    (or naming health anywhere: `handle_webhook_health`);
+    also a bare `/status` and a HEAD-only route (both answer "is it up?")."""
+    if methods == ("HEAD",):
+        return True
+    if handler is not None:
+        last = handler.rpartition(".")[2].lower().lstrip("_")
+        if last.startswith(_PROBE_HANDLER) or "health" in last:
+            return True
+    for path in paths:
+        lowered = path.lower()
+        if _PROBE_PATH.match(lowered) or lowered.rstrip("/") == "/status":
+            return True
+        segments = [s for s in lowered.split("/") if s and not s.startswith(("{", "<", ":"))]
+        if any(s.startswith("health") for s in segments):
+            return True
+        if segments and _PROBE_LAST.match(segments[-1]):
+            return True
+    return False
+
+
 # -- the project phase ---------------------------------------------------------------------------
 def route_collectors() -> tuple[type[AstCollector], ...]:
     """What a project rule reading routes lists in `collectors`: the routes, and the classes and

@@ -555,7 +555,7 @@ class LoggingCollector(AstCollector):
                 self.cli = qualified
 
     def _library_mechanism(self, qualified: str, node: ast.expr) -> None:
-        top, _, rest = qualified.partition(".")
+        top = qualified.partition(".")[0]
         for package, name, what in _CORRELATION_FILTERS:
             if top == package and qualified.rpartition(".")[2] == name:
                 self._mechanism("filter", node, what)

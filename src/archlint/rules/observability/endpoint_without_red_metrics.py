@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -19,6 +18,7 @@ from archlint.rules._routes import (
     FileRoutes,
     RouteCollector,
     endpoint_framework,
+    is_probe,
     route_collectors,
 )
 from archlint.rules._scaffolding import is_scaffolding_path
@@ -103,8 +103,8 @@ class EndpointWithoutRedMetrics(ProjectRule):
     None.
 
     ## What it does not flag
-    - An app whose file serves only probes (health, readiness, liveness, ping, metrics or
-      status endpoints, by path or handler name): the side server of a worker.
+    - An app whose file serves only probes (health, readiness, liveness, ping, metrics or a
+      bare status endpoint, by path or handler name): the side server of a worker.
     - An app mounted in another app (`app.mount("/api", api_app)`): the parent's metrics
       middleware sees its requests, so only the parent is reported.
     - Apps that serve no endpoint archlint can see (an app whose framework has no endpoint in the
@@ -378,24 +378,15 @@ class EndpointWithoutRedMetrics(ProjectRule):
         )
 
 
-_PROBE_PATH = re.compile(r"^/*(?:health|healthz|ready|readyz|readiness|live|livez|liveness|ping|"
-                         r"metrics|status)\b", re.IGNORECASE)
-_PROBE_HANDLER = re.compile(r"^_*(?:health|ready|live|ping|status)", re.IGNORECASE)
-
-
 def _serves_probes_only(fact: FileRoutes) -> bool:
-    """A file whose endpoints are all health, readiness, liveness, ping, metrics or status
-    probes, and that mounts nothing from elsewhere: the side server of a worker, which needs
-    no request metrics of its own."""
+    """A file whose endpoints are all probes (`_routes.is_probe`: health, readiness, liveness,
+    ping, metrics, a bare /status) and that mounts nothing from elsewhere: the side server of a
+    worker, which needs no request metrics of its own."""
     if not fact.endpoints or any(i.child is not None and i.child.imported
                                  for i in fact.includes):
         return False
-    for endpoint in fact.endpoints:
-        handler = (endpoint.handler or "").rpartition(".")[2]
-        if not (endpoint.path is not None and _PROBE_PATH.match(endpoint.path)) \
-                and not _PROBE_HANDLER.match(handler):
-            return False
-    return True
+    return all(is_probe((e.path,) if e.path is not None else (), e.handler, e.methods)
+               for e in fact.endpoints)
 
 
 def _histogram_names(project) -> set[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,6 +19,7 @@ from archlint.rules._routes import (
     RouteCollector,
     endpoint_framework,
     full_paths,
+    is_probe,
     owner_identity,
     owner_kinds,
     route_collectors,
@@ -82,38 +82,6 @@ _HELP = {
     LITESTAR: "pass OpenTelemetryPlugin(OpenTelemetryConfig()) to Litestar(plugins=[...]) (or "
               "run the service under opentelemetry-instrument)",
 }
-# Probes and scrape targets: traced requests there are noise.
-_PROBE_PATH = re.compile(r"^/(?:health|ready|live|ping/?$|metrics/?$)")
-_PROBE_LAST = re.compile(r"^(?:ready|readyz|readiness|live|livez|liveness|ping|metrics)$")
-_PROBE_HANDLER = ("health", "ready", "live", "ping")
-
-
-def is_probe(paths: tuple[str, ...], handler: str | None,
-             methods: tuple[str, ...] = ()) -> bool:
-    """A health, readiness, liveness, ping or metrics endpoint: by full path (`/health*`,
-    `/healthz`, `/ready*`, `/live*`, `/ping`, `/metrics`; under a prefix, any segment starting
-    with `health` (`/api/health/db`) and a last segment `ready`, `live`, `ping`, `metrics` or
-    their `z`/`-ness` forms) or by a handler name starting with health, ready, live or ping
-    (or naming health anywhere: `handle_webhook_health`);
-    also a bare `/status` and a HEAD-only route (both answer "is it up?")."""
-    if methods == ("HEAD",):
-        return True
-    if handler is not None:
-        last = handler.rpartition(".")[2].lower().lstrip("_")
-        if last.startswith(_PROBE_HANDLER) or "health" in last:
-            return True
-    for path in paths:
-        lowered = path.lower()
-        if _PROBE_PATH.match(lowered) or lowered.rstrip("/") == "/status":
-            return True
-        segments = [s for s in lowered.split("/") if s and not s.startswith(("{", "<", ":"))]
-        if any(s.startswith("health") for s in segments):
-            return True
-        if segments and _PROBE_LAST.match(segments[-1]):
-            return True
-    return False
-
-
 class EndpointWithoutTracing(ProjectRule):
     """## What it does
     Flags an HTTP endpoint that no trace covers: nothing instruments the app that serves it and

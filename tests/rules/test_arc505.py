@@ -146,3 +146,23 @@ def test_a_side_server_of_health_probes_needs_no_request_metrics():
     assert found(source) == []
     assert found(source.replace('"/health"', '"/run"').replace("perform_health_check", "run")) \
         == [("shop/main.py", 4)]
+
+
+def test_opentelemetry_instrumentation_measures_requests_only_with_a_meter_provider():
+    source = FASTAPI_APP + """\
+
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    FastAPIInstrumentor.instrument_app(app)
+    """
+    assert found(source) == [("shop/main.py", 3)]
+    meters = {"shop/telemetry.py": ("from opentelemetry import metrics\n"
+                                    "from opentelemetry.sdk.metrics import MeterProvider\n"
+                                    "metrics.set_meter_provider(MeterProvider())\n")}
+    assert found(source, files=meters) == []
+
+
+def test_apm_agents_measure_requests_but_sentry_does_not():
+    ddtrace = "import ddtrace\nddtrace.patch_all()\n"
+    assert found(FASTAPI_APP, files={"shop/boot.py": ddtrace}) == []
+    sentry = "import sentry_sdk\nsentry_sdk.init(dsn='x', traces_sample_rate=0.2)\n"
+    assert found(FASTAPI_APP, files={"shop/boot.py": sentry}) == [("shop/main.py", 3)]

@@ -135,8 +135,9 @@ _LOGFIRE = {
 _LOGFIRE_TARGETED = frozenset({"instrument_fastapi", "instrument_starlette", "instrument_flask",
                                "instrument_asgi", "instrument_wsgi"})
 # Settings strings that install tracing in Django (MIDDLEWARE / INSTALLED_APPS entries).
-_DJANGO_SETTINGS = (("opentelemetry", ()), ("elasticapm.contrib.django", (ALL,)),
-                    ("ddtrace", ()), ("newrelic", ()))
+_DJANGO_SETTINGS = (("opentelemetry", (), "opentelemetry"),
+                    ("elasticapm.contrib.django", (ALL,), "elastic-apm"),
+                    ("ddtrace", (), "ddtrace"), ("newrelic", (), "newrelic"))
 
 _SPAN_METHODS = frozenset({"start_as_current_span", "start_span", "start_transaction",
                            "start_active_span"})
@@ -152,6 +153,9 @@ class Instrumentation:
     libraries: tuple[str, ...]  # `_calls` libraries it traces (`ALL`: every one)
     target: NameRef | None  # the app it is bound to; None: every app of its frameworks
     span: Span
+    # Whose tracer: "opentelemetry", "ddtrace", "sentry", "logfire", "newrelic" or
+    # "elastic-apm" (ARC505 asks which of them also measure requests).
+    vendor: str = "opentelemetry"
 
     def traces_framework(self, framework: str) -> bool:
         return ALL in self.frameworks or framework in self.frameworks
@@ -231,10 +235,10 @@ class TracingCollector(AstCollector):
                 self._call(node, targeted)
             elif isinstance(node, ast.Import):
                 if any(a.name.startswith("ddtrace.auto") for a in node.names):
-                    self._add("import ddtrace.auto", (ALL,), (ALL,), None, node)
+                    self._add("import ddtrace.auto", (ALL,), (ALL,), None, node, "ddtrace")
             elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
                     "ddtrace.auto"):
-                self._add("import ddtrace.auto", (ALL,), (ALL,), None, node)
+                self._add("import ddtrace.auto", (ALL,), (ALL,), None, node, "ddtrace")
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._django_setting(node)
 
@@ -304,12 +308,14 @@ class TracingCollector(AstCollector):
             middleware = self._middleware_class(node.args[0])
             if middleware is not None:
                 self._add(f"Middleware({middleware})", self._middleware_frameworks(middleware),
-                          self._middleware_libraries(middleware), None, node)
+                          self._middleware_libraries(middleware), None, node,
+                          _middleware_vendor(middleware))
         elif last in ("OpenTelemetryConfig", "OpenTelemetryPlugin") and "litestar" in qualified:
             self._add(f"{last}(...)", (LITESTAR,), (), None, node)
-        elif qualified.endswith("auto_instrumentation.initialize") or qualified in (
-                "ddtrace.patch_all", "newrelic.agent.initialize"):
+        elif qualified.endswith("auto_instrumentation.initialize"):
             self._add(f"{written}()", (ALL,), (ALL,), None, node)
+        elif qualified in ("ddtrace.patch_all", "newrelic.agent.initialize"):
+            self._add(f"{written}()", (ALL,), (ALL,), None, node, qualified.split(".")[0])
         elif qualified in ("ddtrace.patch", "ddtrace.monkey.patch"):
             self._ddtrace_patch(node, written)
         elif qualified in ("sentry_sdk.init", "sentry_sdk.client.Client"):
@@ -317,7 +323,7 @@ class TracingCollector(AstCollector):
         elif qualified.startswith("logfire.") or written.startswith("logfire"):
             self._logfire(node, last, written)
         elif qualified in ("elasticapm.instrument", "elasticapm.instrumentation.control.instrument"):
-            self._add(f"{written}()", (), (ALL,), None, node)
+            self._add(f"{written}()", (), (ALL,), None, node, "elastic-apm")
         elif last in ("trace_integration", "wrap_connect") and "dbapi" in qualified and node.args:
             module = dotted(node.args[0])
             libraries = _DRIVER_LIBRARIES.get(module.rpartition(".")[2], ()) if module else ()
@@ -359,7 +365,7 @@ class TracingCollector(AstCollector):
                 target = self.names.ref_name(written)
         what = f"{last}({_text(wrapped) if wrapped is not None else ''})"
         self._add(what, self._middleware_frameworks(qualified),
-                  self._middleware_libraries(qualified), target, node)
+                  self._middleware_libraries(qualified), target, node, _middleware_vendor(qualified))
 
     def _added_middleware(self, node: ast.Call, func: ast.expr) -> None:
         middleware = self._middleware_class(node.args[0])
@@ -368,7 +374,7 @@ class TracingCollector(AstCollector):
         app = self._target(func.value)
         self._add(f"{_text(func.value)}.add_middleware({middleware.rpartition('.')[2]})",
                   self._middleware_frameworks(middleware),
-                  self._middleware_libraries(middleware), app, node)
+                  self._middleware_libraries(middleware), app, node, _middleware_vendor(middleware))
 
     def _target(self, expr: ast.expr) -> NameRef | None:
         """The app an instrumentation is bound to, when it is a plain name (`app`, or imported);
@@ -382,7 +388,7 @@ class TracingCollector(AstCollector):
         libraries: list[str] = []
         for keyword in node.keywords:
             if keyword.arg is None:
-                self._add(f"{written}(**...)", (ALL,), (ALL,), None, node)
+                self._add(f"{written}(**...)", (ALL,), (ALL,), None, node, "ddtrace")
                 return
             if isinstance(keyword.value, ast.Constant) and not keyword.value.value:
                 continue
@@ -390,7 +396,7 @@ class TracingCollector(AstCollector):
             libraries.extend(_DRIVER_LIBRARIES.get(keyword.arg, ()))
         if frameworks or libraries:
             self._add(f"{written}({', '.join(k.arg or '' for k in node.keywords)})",
-                      tuple(frameworks), tuple(libraries), None, node)
+                      tuple(frameworks), tuple(libraries), None, node, "ddtrace")
 
     def _sentry(self, node: ast.Call, written: str) -> None:
         """Sentry traces only with a sample rate, a sampler, or `enable_tracing=True`."""
@@ -401,7 +407,7 @@ class TracingCollector(AstCollector):
                 if isinstance(value, ast.Constant) and value.value in (0, None, False):
                     continue
                 self._add(f"{written}({keyword.arg or '**...'}=...)", (ALL,), _SENTRY_LIBRARIES,
-                          None, node)
+                          None, node, "sentry")
                 return
 
     def _logfire(self, node: ast.Call, last: str, written: str) -> None:
@@ -412,7 +418,7 @@ class TracingCollector(AstCollector):
         if last in _LOGFIRE_TARGETED:
             app = _argument(node, 0, "app")
             target = self._target(app) if app is not None else None
-        self._add(f"{written}(...)", frameworks, libraries, target, node)
+        self._add(f"{written}(...)", frameworks, libraries, target, node, "logfire")
 
     def _django_setting(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -424,17 +430,18 @@ class TracingCollector(AstCollector):
             return
         for element in value.elts:
             if isinstance(element, ast.Constant) and isinstance(element.value, str):
-                for marker, libraries in _DJANGO_SETTINGS:
+                for marker, libraries, vendor in _DJANGO_SETTINGS:
                     if marker in element.value:
                         self._add(f"{next(iter(names))} entry {element.value!r}", _DJANGO,
-                                  libraries, None, element)
+                                  libraries, None, element, vendor)
                         break
 
     def _add(self, what: str, frameworks: tuple[str, ...], libraries: tuple[str, ...],
-             target: NameRef | None, node: ast.expr | ast.stmt) -> None:
+             target: NameRef | None, node: ast.expr | ast.stmt,
+             vendor: str = "opentelemetry") -> None:
         if frameworks or libraries:
             self.instrumentations.append(
-                Instrumentation(what, frameworks, libraries, target, self.span_of(node)))
+                Instrumentation(what, frameworks, libraries, target, self.span_of(node), vendor))
 
     # -- spans ----------------------------------------------------------------------------------
     def _walk(self, body: list[ast.stmt], outer: tuple[str, ...], function: str | None,
@@ -512,6 +519,10 @@ class TracingCollector(AstCollector):
         if span_like(written) or span_like(qualified):
             return written
         return None
+
+
+def _middleware_vendor(qualified: str) -> str:
+    return "elastic-apm" if "elasticapm" in qualified else "opentelemetry"
 
 
 def _argument(call: ast.Call, position: int | None, name: str) -> ast.expr | None:

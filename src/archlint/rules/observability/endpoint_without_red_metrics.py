@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
 from archlint.model import Severity, Span
-from archlint.rules._classes import NameRef, symbols
+from archlint.rules._classes import symbols
 from archlint.rules._routes import (
     DJANGO,
     DRF,
@@ -16,15 +15,18 @@ from archlint.rules._routes import (
     LITESTAR,
     STARLETTE,
     FileRoutes,
+    Identity,
     RouteCollector,
     endpoint_framework,
     is_probe,
+    owner_identity,
     route_collectors,
 )
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules._texts import instrumented_launch
 from archlint.rules.base import Invalid, ProjectRule, Valid
 from archlint.rules.observability._metrics import FileMetrics, MetricsCollector, RedMechanism
+from archlint.rules.observability._tracing import ALL, FileTracing, TracingCollector
 from archlint.rules.resilience._scope import is_script
 
 _LABEL = {FASTAPI: "FastAPI", STARLETTE: "Starlette", FLASK: "Flask", LITESTAR: "Litestar",
@@ -40,13 +42,21 @@ _ADVICE = {
 }
 
 
+_VENDORS = {"opentelemetry": "OpenTelemetry instrumentation with a MeterProvider",
+            "ddtrace": "ddtrace", "newrelic": "the New Relic agent",
+            "elastic-apm": "Elastic APM", "logfire": "logfire"}
+
+
 @dataclass(frozen=True, slots=True)
 class _App:
     path: str
-    module: str | None
-    name: str
+    key: Identity  # (module, name) where it is bound
     framework: str
     span: Span
+
+    @property
+    def name(self) -> str:
+        return self.key[1]
 
 
 class EndpointWithoutRedMetrics(ProjectRule):
@@ -64,6 +74,13 @@ class EndpointWithoutRedMetrics(ProjectRule):
       with `init_app(app)`, the Gunicorn and RESTful variants);
     - django-prometheus (its middleware named in any module);
     - Litestar's `PrometheusConfig`;
+    - an OpenTelemetry framework instrumentor or middleware on the app (`FastAPIInstrumentor`,
+      `FlaskInstrumentor`, `DjangoInstrumentor`, `OpenTelemetryMiddleware`, ...) while a
+      `MeterProvider` is made or installed somewhere in the project: the instrumentors record
+      `http.server.duration` through it;
+    - an APM agent that derives request rate, errors and latency from every request it traces:
+      ddtrace, New Relic, Elastic APM, logfire (Sentry does not count: it samples
+      transactions and records no metrics);
     - `opentelemetry-instrument` in a launch command (Dockerfile, Procfile, compose file, shell
       script): its distro sets up a MeterProvider, and the framework instrumentors it loads
       record `http.server.duration` for every request;
@@ -129,7 +146,7 @@ class EndpointWithoutRedMetrics(ProjectRule):
     severity = Severity.NOTE
     cwe = 778
     tags = ("observability", "metrics")
-    collectors = (*route_collectors(), MetricsCollector)
+    collectors = (*route_collectors(), MetricsCollector, TracingCollector)
 
     VALID: ClassVar = [
         """
@@ -260,23 +277,26 @@ class EndpointWithoutRedMetrics(ProjectRule):
         served = self._served_frameworks()
         if not served:
             return
-        apps = list(self._apps(served))
+        apps, parents = self._apps(served)
         mechanisms = [(path, m) for path, fact in self.project.of(MetricsCollector.kind)
                       if isinstance(fact, FileMetrics) and not is_scaffolding_path(path)
                       for m in (*fact.mechanisms, *self._observed_around_requests(path, fact))]
-        keys = {(app.module, app.name): app for app in apps}
-        for app in apps:
+        mechanisms += self._tracers_that_measure()
+        for app in apps.values():
+            if app.key in parents:
+                continue  # mounted in another app: measured, or reported, there
             elsewhere = []
             for path, mechanism in mechanisms:
-                if app.framework not in mechanism.frameworks:
+                if app.framework not in mechanism.frameworks and ALL not in mechanism.frameworks:
                     continue
-                target = self._target(path, mechanism.target, keys)
-                if target is None or target is app:
+                target = apps.get(owner_identity(self.project, path, mechanism.target))
+                if target is None or app.key in _enclosing(target.key, parents):
                     break
                 elsewhere.append((mechanism, target))
             else:
                 self._report(app, elsewhere)
-        if DJANGO in served and not any(DJANGO in m.frameworks for _, m in mechanisms):
+        if DJANGO in served and not any(DJANGO in m.frameworks or ALL in m.frameworks
+                                        for _, m in mechanisms):
             self._report_django()
 
     # -- what the project serves -----------------------------------------------------------------
@@ -291,29 +311,35 @@ class EndpointWithoutRedMetrics(ProjectRule):
                     served.add(DJANGO if framework == DRF else framework)
         return served
 
-    def _apps(self, served: set[str]) -> Iterable[_App]:
-        """The apps that serve requests of their own: a sub-app mounted in another
-        (`app.mount("/api", api_app)`) is measured where its parent is."""
+    def _apps(self, served: set[str]) -> tuple[dict[Identity, _App], dict[Identity, Identity]]:
+        """The project's apps by where they are bound, and which app each mounted sub-app
+        (`app.mount("/api", api_app)`) is mounted in: a sub-app is measured where its parent
+        is, and a mechanism attached to the sub-app measures the parent's traffic to it. The
+        side server of a worker that serves only probes counts as mounted nowhere and is left
+        out."""
         modules = symbols(self.project).modules.module_of
-        apps = {}
+        apps: dict[Identity, _App] = {}
         for path, fact in self.project.of(RouteCollector.kind):
-            if not isinstance(fact, FileRoutes) or is_scaffolding_path(path) or is_script(path):
+            if not isinstance(fact, FileRoutes) or is_scaffolding_path(path) or is_script(path) \
+                    or _serves_probes_only(fact):
                 continue
             for app in fact.apps:
-                if app.kind == "app" and app.framework in served:
-                    made = _App(path, modules.get(path), app.name, app.framework, app.span)
-                    apps[(made.module, made.name)] = made
-        probes_only = {path for path, fact in self.project.of(RouteCollector.kind)
-                       if isinstance(fact, FileRoutes) and _serves_probes_only(fact)}
-        mounted = {id(app) for app in apps.values() if app.path in probes_only}
+                module = modules.get(path)
+                if app.kind == "app" and app.framework in served and module is not None:
+                    apps[(module, app.name)] = _App(path, (module, app.name), app.framework,
+                                                    app.span)
+        parents: dict[Identity, Identity] = {}
         for path, fact in self.project.of(RouteCollector.kind):
-            if isinstance(fact, FileRoutes):
-                for include in fact.includes:
-                    if include.form == "mount" and include.owner is not None:
-                        child = self._target(path, include.child, apps)
-                        if child is not None:
-                            mounted.add(id(child))
-        return [app for app in apps.values() if id(app) not in mounted]
+            if not isinstance(fact, FileRoutes):
+                continue
+            for include in fact.includes:
+                if include.form != "mount":
+                    continue
+                child = owner_identity(self.project, path, include.child)
+                parent = owner_identity(self.project, path, include.owner)
+                if child in apps and parent in apps and child != parent:
+                    parents[child] = parent
+        return apps, parents
 
     # -- what measures them ----------------------------------------------------------------------
     def _observed_around_requests(self, path: str, fact: FileMetrics) -> list[RedMechanism]:
@@ -324,27 +350,27 @@ class EndpointWithoutRedMetrics(ProjectRule):
                 for o in fact.observations
                 if o.around_requests and o.metric.name.rpartition(".")[2] in histograms]
 
-    def _target(self, path: str, target: NameRef | None,
-                apps: dict[tuple[str | None, str], _App]) -> _App | None:
-        """The app a mechanism names, when it is one of the project's apps; None when it names
-        none or one that cannot be resolved (then it may be any app)."""
-        if target is None:
-            return None
-        table = symbols(self.project)
-        module = table.modules.module_of.get(path)
-        if not target.imported:
-            return apps.get((module, target.name))
-        absolute = table.absolute(target.name, module) if module else None
-        for _ in range(10):  # through re-exports: `from .api.app import app as api_app`
-            if absolute is None:
-                return None
-            owner, _, name = table.modules.canonical(absolute).rpartition(".")
-            if (owner, name) in apps:
-                return apps[(owner, name)]
-            bindings = table.bindings.get(owner)
-            imported = dict(bindings.imports) if bindings is not None else {}
-            absolute = table.absolute(imported[name], owner) if name in imported else None
-        return None
+    def _tracers_that_measure(self) -> list[tuple[str, RedMechanism]]:
+        """Tracer instrumentation that also yields request metrics: an APM agent (ddtrace, New
+        Relic, Elastic APM, logfire) derives rate, errors and duration from every request it
+        traces; an OpenTelemetry framework instrumentor records `http.server.duration` when a
+        MeterProvider is set up in the project. Sentry samples transactions and records no
+        metrics: it does not count."""
+        meters = any(fact.meter_providers for _, fact in self.project.of(MetricsCollector.kind)
+                     if isinstance(fact, FileMetrics))
+        found = []
+        for path, fact in self.project.of(TracingCollector.kind):
+            if not isinstance(fact, FileTracing) or is_scaffolding_path(path):
+                continue
+            for item in fact.instrumentations:
+                if not item.frameworks or item.vendor == "sentry":
+                    continue
+                if item.vendor == "opentelemetry" and not meters:
+                    continue
+                frameworks = tuple(DJANGO if f == DRF else f for f in item.frameworks)
+                found.append((path, RedMechanism(_VENDORS.get(item.vendor, item.what), frameworks,
+                                                 item.target, item.span)))
+        return found
 
     # -- reports ---------------------------------------------------------------------------------
     def _report(self, app: _App, elsewhere: list[tuple[RedMechanism, _App]]) -> None:
@@ -376,6 +402,14 @@ class EndpointWithoutRedMetrics(ProjectRule):
             "prometheus_client Histogram is observed in a middleware)",
             help=f"{_ADVICE[DJANGO]}.",
         )
+
+
+def _enclosing(key: Identity, parents: dict[Identity, Identity]) -> list[Identity]:
+    """The app itself and every app it is mounted in, innermost first."""
+    chain = [key]
+    while chain[-1] in parents and len(chain) < 10:
+        chain.append(parents[chain[-1]])
+    return chain
 
 
 def _serves_probes_only(fact: FileRoutes) -> bool:

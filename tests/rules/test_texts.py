@@ -11,6 +11,8 @@ from archlint.rules._texts import (
     companion_named,
     instrumented_launch,
     launch_commands,
+    script_entries,
+    tracing_launch,
 )
 from archlint.rules.base import ProjectModel
 
@@ -108,3 +110,22 @@ def test_tracing_launch_knows_the_other_agents_launchers(tmp_path):
     only_dd = project(tmp_path / "d", {"Procfile": "web: ddtrace-run gunicorn shop.wsgi\n"})
     assert tracing_launch(only_dd).path == "Procfile"
     assert instrumented_launch(only_dd) is None  # opentelemetry-instrument only
+
+
+def test_a_console_script_that_is_the_launcher_under_another_name(tmp_path):
+    files = {
+        "Procfile": "web: serve-traced gunicorn shop.wsgi\n",
+        "pyproject.toml": ('[project]\nname = "shop"\n[project.scripts]\n'
+                           'serve-traced = "opentelemetry.instrumentation.auto_instrumentation:run"\n'
+                           'shop = "shop.cli:main"\n'),
+    }
+    project(tmp_path, files)  # writes them
+    model = ProjectModel(root=tmp_path, companions=("Procfile",))
+    assert script_entries(model)["shop"] == "shop.cli:main"
+    assert instrumented_launch(model) == Command("Procfile", 1, "serve-traced gunicorn shop.wsgi")
+    assert tracing_launch(model) is not None
+    (tmp_path / "Procfile").write_text("web: shop serve\n", encoding="utf-8")
+    fresh = ProjectModel(root=tmp_path, companions=("Procfile",))
+    assert instrumented_launch(fresh) is None
+    (tmp_path / "pyproject.toml").write_text("[project\nbroken", encoding="utf-8")
+    assert script_entries(ProjectModel(root=tmp_path, companions=("Procfile",))) == {}

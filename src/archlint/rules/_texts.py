@@ -1,6 +1,8 @@
 """The non-Python files that say how a service runs, read as text in the project phase: the
 commands that launch it (Dockerfile CMD/ENTRYPOINT, Procfile processes, compose `command:` and
-`entrypoint:`, shell entry scripts) and logging configs named by the code (`fileConfig("x.ini")`).
+`entrypoint:`, shell entry scripts), the console scripts of the root pyproject.toml (one may be a
+tracing launcher under the project's own name), and logging configs named by the code
+(`fileConfig("x.ini")`).
 
 Discovery lists them (`ProjectModel.companions`, names in `engine.discover.COMPANION_FILES`)
 under the scan's excludes; nothing here runs or imports anything. A file that cannot be read
@@ -17,6 +19,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from archlint.rules.base import ProjectModel
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 MAX_TEXT_BYTES = 1_000_000  # a launch script or logging config is small; a larger file is data
 
@@ -58,15 +65,62 @@ def launch_commands(project: ProjectModel) -> list[Command]:
 def instrumented_launch(project: ProjectModel) -> Command | None:
     """The first command that runs the service under `opentelemetry-instrument`, which
     instruments every installed library it has an instrumentor for (web frameworks, HTTP
-    clients, database drivers, logging)."""
-    return next((c for c in launch_commands(project) if _INSTRUMENT.search(c.text)), None)
+    clients, database drivers, logging); also under a `[project.scripts]` entry of the
+    project's that is the same launcher under another name."""
+    aliases = _aliases(project, ("opentelemetry",))
+    return next((c for c in launch_commands(project)
+                 if _INSTRUMENT.search(c.text) or _runs_any(c.text, aliases)), None)
 
 
 def tracing_launch(project: ProjectModel) -> Command | None:
     """The first command that runs the service under a tracing agent's launcher:
     `opentelemetry-instrument`, `ddtrace-run` or `newrelic-admin run-program`/`run-python`. Each
     traces every web framework and client library it supports, with no change to the code."""
-    return next((c for c in launch_commands(project) if _TRACING_LAUNCHERS.search(c.text)), None)
+    aliases = _aliases(project, ("opentelemetry", "ddtrace"))
+    return next((c for c in launch_commands(project)
+                 if _TRACING_LAUNCHERS.search(c.text) or _runs_any(c.text, aliases)), None)
+
+
+# The console-script targets of the tracing launchers, by vendor: a project that declares one
+# under its own name (`[project.scripts] serve-traced = "opentelemetry...:run"`) launches
+# through that name.
+_LAUNCHER_TARGETS = {
+    "opentelemetry.instrumentation.auto_instrumentation:run": "opentelemetry",
+    "ddtrace.commands.ddtrace_run:main": "ddtrace",
+}
+
+
+def script_entries(project: ProjectModel) -> dict[str, str]:
+    """`[project.scripts]` and `[tool.poetry.scripts]` of the root pyproject.toml: name ->
+    "module:function" (empty when there is none or it does not parse)."""
+    return project.derived("texts.scripts", _script_entries)
+
+
+def _script_entries(project: ProjectModel) -> dict[str, str]:
+    text = read_text(project, "pyproject.toml")
+    if text is None:
+        return {}
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return {}
+    found: dict[str, str] = {}
+    tables = (data.get("project", {}).get("scripts"),
+              data.get("tool", {}).get("poetry", {}).get("scripts"))
+    for table in tables:
+        if isinstance(table, dict):
+            found.update({k: v for k, v in table.items() if isinstance(v, str)})
+    return found
+
+
+def _aliases(project: ProjectModel, vendors: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name, target in script_entries(project).items()
+                 if _LAUNCHER_TARGETS.get(target.replace(" ", "")) in vendors)
+
+
+def _runs_any(text: str, names: tuple[str, ...]) -> bool:
+    words = {w.rpartition("/")[2] for w in re.split(r"[\s;&|\"'()]+", text)}
+    return any(name in words for name in names)
 
 
 def companion_named(project: ProjectModel, name: str) -> str | None:

@@ -45,6 +45,7 @@ Per file (phase 1), from CPython's `ast` (no LibCST parse), `LoggingCollector` r
 from __future__ import annotations
 
 import ast
+import bisect
 import dataclasses
 import re
 from dataclasses import dataclass
@@ -369,17 +370,13 @@ class LoggingCollector(AstCollector):
     def collect(self) -> list[FileLogging]:
         self.names = _Imports()
         self.cli: str | None = None
+        # Names bound anywhere in the file (`dictConfig(LOGGING_CONFIG)`, `config = yaml...`).
+        self.values: dict[str, ast.expr] = {}
+        self.print_shadowed = False
         for node in ast.walk(self.tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.names.add(node)
-        # A module that talks to a terminal (prompts, command-line parsing) is command-line code.
-        self.cli = next((name for name in self.names.aliases.values()
-                         if name.split(".")[0] in TERMINAL_LIBRARIES), None)
-        # Names bound anywhere in the file (`dictConfig(LOGGING_CONFIG)`, `config = yaml...`).
-        self.values: dict[str, ast.expr] = {}
-        self.print_shadowed = "print" in self.names.aliases
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Assign):
+            elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.values[target.id] = node.value
@@ -389,6 +386,14 @@ class LoggingCollector(AstCollector):
                 self.values[node.target.id] = node.value
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.print_shadowed |= node.name == "print"
+        self.print_shadowed |= "print" in self.names.aliases
+        # A module that talks to a terminal (prompts, command-line parsing) is command-line code.
+        self.cli = next((name for name in self.names.aliases.values()
+                         if name.split(".")[0] in TERMINAL_LIBRARIES), None)
+        # Lines that may put an id into a record (`record.x = ...`, `record["extra"][...]`):
+        # functions without one are not walked for mechanisms.
+        self.record_lines = [number for number, line in enumerate(self.source.split("\n"), 1)
+                             if "record" in line or "extra" in line]
         # Module-level loggers (`logger = logging.getLogger(__name__)`), bound before use or not.
         self.loggers: dict[str, tuple[str, ...]] = {}
         for stmt in simple_statements(self.tree.body):
@@ -537,6 +542,11 @@ class LoggingCollector(AstCollector):
                 self._string_mechanism(node)
 
     def _reference(self, node: ast.Name | ast.Attribute) -> None:
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self.names.aliases:
+            return  # only imported names can be a library's mechanism
         qualified = self.names.qualify(node)
         if qualified is None:
             return
@@ -815,6 +825,11 @@ class LoggingCollector(AstCollector):
             recordish.add(params[0])
         event_dicts = {p for p in params if p in ("event_dict", "event")} | (
             {params[2]} if len(params) == 3 and params[2].endswith("dict") else set())
+        if not recordish and not event_dicts:
+            first = bisect.bisect_left(self.record_lines, node.lineno)
+            if first == len(self.record_lines) or \
+                    self.record_lines[first] > (node.end_lineno or node.lineno):
+                return
         for stmt in ast.walk(node):
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:

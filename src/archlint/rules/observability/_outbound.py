@@ -65,9 +65,15 @@ class LocalCall:
     line: int
 
 
+# Libraries out of ARC502's scope (ORMs, sqlite3, caches, brokers, MongoDB): a file that names
+# only these is not parsed for it.
+_OUT_OF_SCOPE = frozenset({"sqlalchemy", "sqlmodel", "sqlite3", "redis", "kafka", "aiokafka",
+                           "confluent_kafka", "pika", "motor", "pymongo", "psycopg_pool"})
+
+
 class OutboundCallCollector(Collector):
     kind = "outbound-calls"
-    triggers = IMPORT_TRIGGERS
+    triggers = tuple(t for t in IMPORT_TRIGGERS if t not in _OUT_OF_SCOPE)
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)

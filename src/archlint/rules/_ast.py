@@ -38,3 +38,15 @@ def dotted(expr: ast.expr) -> str | None:
         return None
     parts.append(expr.id)
     return ".".join(reversed(parts))
+
+
+def argument(call: ast.Call, position: int | None, name: str) -> ast.expr | None:
+    """The argument passed as keyword `name`, else at `position` (None: keyword only); None when
+    absent or hidden in `*args`."""
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    if position is not None and position < len(call.args):
+        arg = call.args[position]
+        return None if isinstance(arg, ast.Starred) else arg
+    return None

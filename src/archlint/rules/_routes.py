@@ -58,7 +58,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted
+from archlint.rules._ast import argument, blocks, dotted
 from archlint.rules._classes import (
     BindingCollector,
     ClassCollector,
@@ -206,16 +206,6 @@ def _string(expr: ast.expr | None) -> str | None:
     return None
 
 
-def _argument(call: ast.Call, position: int | None, name: str) -> ast.expr | None:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    if position is not None and position < len(call.args):
-        arg = call.args[position]
-        return None if isinstance(arg, ast.Starred) else arg
-    return None
-
-
 def _methods(expr: ast.expr | None) -> tuple[str, ...] | None:
     """A literal list of method names, upper case; None when not literal."""
     if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
@@ -277,17 +267,17 @@ class RouteCollector(AstCollector):
                 continue
             framework, kind = _OWNERS[constructor]
             prefix_keyword = _PREFIX_KEYWORD.get(framework)
-            prefix = _string(_argument(value, None, prefix_keyword)) if prefix_keyword else None
+            prefix = _string(argument(value, None, prefix_keyword)) if prefix_keyword else None
             for target in targets:
                 self.owners[target] = (framework, kind)
                 self.apps.append(AppObject(
                     target, framework, kind, constructor, self.span_of(value), prefix,
-                    self._dependency_list(_argument(value, None, "dependencies"))))
+                    self._dependency_list(argument(value, None, "dependencies"))))
             if framework == LITESTAR:
                 self._route_handlers(value, NameRef(targets[0], False), prefix)
 
     def _route_handlers(self, call: ast.Call, owner: NameRef, prefix: str | None) -> None:
-        handlers = _argument(call, None, "route_handlers")
+        handlers = argument(call, None, "route_handlers")
         if isinstance(handlers, (ast.List, ast.Tuple)):
             for element in handlers.elts:
                 child = self.names.ref(element)
@@ -350,7 +340,7 @@ class RouteCollector(AstCollector):
             node, ast.ClassDef) else ()
         for decorator, found in routes:
             call = decorator if isinstance(decorator, ast.Call) else None
-            listed = self._dependency_list(_argument(call, None, "dependencies")) if call else ()
+            listed = self._dependency_list(argument(call, None, "dependencies")) if call else ()
             self.endpoints.append(Endpoint(
                 found.framework, found.form, qualname, NameRef(qualname, False),
                 self.span_of(node), self.span_of(decorator), found.methods, found.path,
@@ -366,7 +356,7 @@ class RouteCollector(AstCollector):
         if qualified is not None:
             module, _, function = qualified.rpartition(".")
             if qualified in _API_VIEW:
-                methods = _methods(_argument(call, 0, "http_method_names")) if call else None
+                methods = _methods(argument(call, 0, "http_method_names")) if call else None
                 return self._partial(DRF, "api_view", methods or ("GET",), None, None)
             if module in _LITESTAR_MODULES and function in _LITESTAR_HANDLERS:
                 return self._litestar(call, function, controller)
@@ -381,15 +371,15 @@ class RouteCollector(AstCollector):
         if owner is None:
             return None
         framework, _ = owner
-        path_arg = _argument(call, 0, "rule" if framework == FLASK else "path")
+        path_arg = argument(call, 0, "rule" if framework == FLASK else "path")
         path = _string(path_arg)
         if framework is None and (path is None or not (path == "" or path.startswith("/"))):
             return None  # made elsewhere: only a literal path says it is a route
         if method in HTTP_METHODS:
             return self._partial(framework, "decorator", (method.upper(),), path, owner_ref)
         if method in ("api_route", "route"):
-            methods = _methods(_argument(call, None, "methods"))
-            if methods is None and _argument(call, None, "methods") is None:
+            methods = _methods(argument(call, None, "methods"))
+            if methods is None and argument(call, None, "methods") is None:
                 methods = ("GET",)  # Flask's, Starlette's and FastAPI's default
             return self._partial(framework, "decorator", methods or (), path, owner_ref)
         if method in ("websocket", "websocket_route"):
@@ -398,10 +388,10 @@ class RouteCollector(AstCollector):
 
     def _litestar(self, call: ast.Call | None, function: str,
                   controller: str | None) -> Endpoint:
-        path_arg = _argument(call, 0, "path") if call is not None else None
+        path_arg = argument(call, 0, "path") if call is not None else None
         path = "/" if path_arg is None else _string(path_arg)  # Litestar's default path
         if function == "route":
-            methods = _methods(_argument(call, None, "http_method") if call else None) or ()
+            methods = _methods(argument(call, None, "http_method") if call else None) or ()
         else:
             methods = (_LITESTAR_HANDLERS[function],)
         owner = NameRef(controller, False) if controller else None
@@ -430,7 +420,7 @@ class RouteCollector(AstCollector):
     def _depends_target(self, expr: ast.expr, annotation: ast.expr | None) -> NameRef | None:
         if not isinstance(expr, ast.Call) or self.names.qualify(expr.func) not in _DEPENDS:
             return None
-        target = _argument(expr, 0, "dependency")
+        target = argument(expr, 0, "dependency")
         if target is None:  # `x: Service = Depends()`: the annotation is the dependency
             target = annotation
         if isinstance(target, ast.Call):  # Depends(RoleChecker("admin")): the class
@@ -533,13 +523,13 @@ class RouteCollector(AstCollector):
         method = func.attr
         if method == "add_api_route" and framework in (FASTAPI, None):
             self._registered(node, FASTAPI if framework else None, "add_api_route", owner_ref,
-                             _argument(node, 1, "endpoint"), "path", ("GET",))
+                             argument(node, 1, "endpoint"), "path", ("GET",))
         elif method in ("add_route", "add_websocket_route") and framework in (STARLETTE, FASTAPI):
             default = (WEBSOCKET,) if method == "add_websocket_route" else ("GET",)
             self._registered(node, framework, "add_api_route", owner_ref,
-                             _argument(node, 1, "route"), "path", default)
+                             argument(node, 1, "route"), "path", default)
         elif method == "add_url_rule" and framework in (FLASK, None):
-            view = _argument(node, 2, "view_func")
+            view = argument(node, 2, "view_func")
             if view is not None:
                 self._registered(node, framework, "add_url_rule", owner_ref, view, "rule",
                                  ("GET",))
@@ -553,10 +543,10 @@ class RouteCollector(AstCollector):
         elif method == "mount" and framework in (FASTAPI, STARLETTE):
             self._mount(node, owner_ref, ())
         elif method == "register" and framework == DRF and kind == "router":
-            viewset = _argument(node, 1, "viewset")
+            viewset = argument(node, 1, "viewset")
             if viewset is not None:
                 self._endpoint_to(viewset, DRF, "register", node, (),
-                                  _string(_argument(node, 0, "prefix")), owner_ref, ())
+                                  _string(argument(node, 0, "prefix")), owner_ref, ())
 
     def _hook(self, node: ast.expr, kind: str, owner_expr: ast.expr,
               handler: NameRef | None) -> None:
@@ -571,12 +561,12 @@ class RouteCollector(AstCollector):
                     default_methods: tuple[str, ...]) -> None:
         if handler is None:
             return
-        path = _string(_argument(node, 0, path_name))
+        path = _string(argument(node, 0, path_name))
         if framework is None and (path is None or not (path == "" or path.startswith("/"))):
             return
-        methods_arg = _argument(node, None, "methods")
+        methods_arg = argument(node, None, "methods")
         methods = _methods(methods_arg) if methods_arg is not None else default_methods
-        listed = self._dependency_list(_argument(node, None, "dependencies"))
+        listed = self._dependency_list(argument(node, None, "dependencies"))
         self._endpoint_to(handler, framework, form, node, methods or (), path, owner, listed)
 
     def _endpoint_to(self, handler: ast.expr, framework: str | None, form: str, node: ast.Call,
@@ -626,24 +616,24 @@ class RouteCollector(AstCollector):
 
     def _include(self, node: ast.Call, framework: str | None, form: str, owner: NameRef,
                  child_name: str, prefix_name: str) -> None:
-        child_expr = _argument(node, 0, child_name)
+        child_expr = argument(node, 0, child_name)
         child = self.names.ref(child_expr) if child_expr is not None else None
         if child is None:
             return
-        prefix = _string(_argument(node, None, prefix_name))
+        prefix = _string(argument(node, None, prefix_name))
         self.includes.append(Include(
             framework or (self.owners.get(child.name, (None, ""))[0] if not child.imported
                           else None),
             form, owner, child, None, prefix, self.span_of(node),
-            self._dependency_list(_argument(node, None, "dependencies"))))
+            self._dependency_list(argument(node, None, "dependencies"))))
 
     def _starlette_route(self, node: ast.Call, framework: str, qualified: str,
                          parents: tuple[ast.AST, ...]) -> None:
-        endpoint = _argument(node, 1, "endpoint")
+        endpoint = argument(node, 1, "endpoint")
         if endpoint is None:
             return
         websocket = "WebSocket" in qualified
-        methods_arg = _argument(node, None, "methods")
+        methods_arg = argument(node, None, "methods")
         if websocket:
             methods: tuple[str, ...] = (WEBSOCKET,)
         elif methods_arg is not None:
@@ -651,8 +641,8 @@ class RouteCollector(AstCollector):
         else:
             methods = ("GET",)
         self._endpoint_to(endpoint, framework, "route", node, methods,
-                          _string(_argument(node, 0, "path")), _list_owner(parents),
-                          self._dependency_list(_argument(node, None, "dependencies")),
+                          _string(argument(node, 0, "path")), _list_owner(parents),
+                          self._dependency_list(argument(node, None, "dependencies")),
                           mount_prefix=self._mount_prefix(parents))
 
     def _mount_prefix(self, parents: tuple[ast.AST, ...]) -> str | None:
@@ -662,7 +652,7 @@ class RouteCollector(AstCollector):
         mounted = False
         for parent in parents:
             if isinstance(parent, ast.Call) and self.names.qualify(parent.func) in _MOUNTS:
-                path = _string(_argument(parent, 0, "path"))
+                path = _string(argument(parent, 0, "path"))
                 if path is None:
                     return None
                 prefix, mounted = prefix + path, True
@@ -672,23 +662,23 @@ class RouteCollector(AstCollector):
                parents: tuple[ast.AST, ...]) -> None:
         """`Mount("/api", routes=[...])` (its routes are endpoints of their own, found by the
         walk) or `Mount("/api", app=sub)` / `app.mount("/static", sub)`."""
-        child_expr = _argument(node, 1, "app")
+        child_expr = argument(node, 1, "app")
         child = self.names.ref(child_expr) if child_expr is not None else None
-        routes = _argument(node, None, "routes")
+        routes = argument(node, None, "routes")
         if child is None and routes is None:
             return
         framework = STARLETTE if owner is None else self.owners.get(owner.name, (None, ""))[0]
         self.includes.append(Include(framework, "mount", owner or _list_owner(parents), child,
-                                     None, _string(_argument(node, 0, "path")),
+                                     None, _string(argument(node, 0, "path")),
                                      self.span_of(node), ()))
 
     def _django_path(self, node: ast.Call) -> None:
-        view = _argument(node, 1, "view")
+        view = argument(node, 1, "view")
         if view is None:
             return
-        route = _string(_argument(node, 0, "route"))
+        route = _string(argument(node, 0, "route"))
         if isinstance(view, ast.Call) and self.names.qualify(view.func) in _DJANGO_INCLUDES:
-            target = _argument(view, 0, "arg")
+            target = argument(view, 0, "arg")
             if isinstance(target, ast.Tuple) and target.elts:  # include((patterns, "app"))
                 target = target.elts[0]
             module = _string(target)

@@ -27,7 +27,7 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted
+from archlint.rules._ast import argument, blocks, dotted
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules._routes import DJANGO, FASTAPI, FLASK, LITESTAR, STARLETTE, _all_statements
 from archlint.rules.base import AstCollector
@@ -221,10 +221,8 @@ class MetricsCollector(AstCollector):
             self.mechanisms.append(RedMechanism(library, _ASGI, target, self.span_of(call)))
 
     def _app_argument(self, call: ast.Call) -> NameRef | None:
-        for keyword in call.keywords:
-            if keyword.arg == "app":
-                return self.imports.ref(keyword.value)
-        return self.imports.ref(call.args[0]) if call.args else None
+        app = argument(call, 0, "app")
+        return self.imports.ref(app) if app is not None else None
 
     def _imports_module(self, module: str) -> bool:
         return any(target == module or target.startswith(module + ".")

@@ -48,7 +48,7 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import dotted
+from archlint.rules._ast import argument, dotted
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules._routes import DJANGO, DRF, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
@@ -281,7 +281,7 @@ class TracingCollector(AstCollector):
         consumed.add(id(node))
         frameworks = _FRAMEWORK_INSTRUMENTORS.get(cls, ())
         libraries = _LIBRARY_INSTRUMENTORS.get(cls, ())
-        app = _argument(node, 0, "app") if method == "instrument_app" else None
+        app = argument(node, 0, "app") if method == "instrument_app" else None
         target = self._target(app) if app is not None else None
         if target is not None:
             targeted.add(cls)
@@ -355,7 +355,7 @@ class TracingCollector(AstCollector):
         `ElasticAPM(app)`: the app wrapped, when it is named."""
         if last == "ElasticAPM" and "elasticapm" not in qualified:
             return
-        wrapped = _argument(node, 0, "app")
+        wrapped = argument(node, 0, "app")
         target = None
         if wrapped is not None:
             written = dotted(wrapped)
@@ -416,7 +416,7 @@ class TracingCollector(AstCollector):
         frameworks, libraries = _LOGFIRE[last]
         target = None
         if last in _LOGFIRE_TARGETED:
-            app = _argument(node, 0, "app")
+            app = argument(node, 0, "app")
             target = self._target(app) if app is not None else None
         self._add(f"{written}(...)", frameworks, libraries, target, node, "logfire")
 
@@ -523,16 +523,6 @@ class TracingCollector(AstCollector):
 
 def _middleware_vendor(qualified: str) -> str:
     return "elastic-apm" if "elasticapm" in qualified else "opentelemetry"
-
-
-def _argument(call: ast.Call, position: int | None, name: str) -> ast.expr | None:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    if position is not None and position < len(call.args):
-        arg = call.args[position]
-        return None if isinstance(arg, ast.Starred) else arg
-    return None
 
 
 def _text(node: ast.AST) -> str:

@@ -760,11 +760,69 @@ def is_probe(paths: tuple[str, ...], handler: str | None,
     return False
 
 
+
+@dataclass(frozen=True, slots=True)
+class ViewDefinitions:
+    """Per module that imports a web framework: its top-level functions (where a rule places a
+    finding for a Django function view that a urls module names: on the view's `def` line), and
+    the functions whose whole body returns a non-empty string or dict literal (`return {"status":
+    "ok"}`): handlers that do nothing to trace, the shape of a probe whatever its path (an empty
+    `{}`/`[]` is a stub, and stays in scope)."""
+
+    functions: tuple[tuple[str, Span], ...]
+    constant: tuple[str, ...] = ()  # qualified names
+
+
+class ViewDefinitionCollector(AstCollector):
+    kind = "view-definitions"
+    triggers = ("django", "rest_framework", "fastapi", "flask", "starlette", "litestar")
+
+    def collect(self) -> list[ViewDefinitions]:
+        found = tuple((stmt.name, self.span_of(stmt)) for stmt in self.tree.body
+                      if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        constant: list[str] = []
+        self._constant(self.tree.body, (), constant)
+        if not (found or constant):
+            return []
+        return [ViewDefinitions(found, tuple(constant))]
+
+    def _constant(self, body: list[ast.stmt], outer: tuple[str, ...], found: list[str]) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                qualname = (*outer, stmt.name)
+                if not isinstance(stmt, ast.ClassDef) and _returns_constant(stmt.body):
+                    found.append(".".join(qualname))
+                self._constant(stmt.body, qualname, found)
+
+
+def _returns_constant(body: list[ast.stmt]) -> bool:
+    statements = [s for s in body if not (isinstance(s, ast.Expr)
+                                          and isinstance(s.value, ast.Constant))]
+    if len(statements) != 1 or not isinstance(statements[0], ast.Return):
+        return False
+    value = statements[0].value
+    # `return "OK"`, `return {"status": "ok"}`: an empty `{}`/`[]` is a stub, not a probe
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, str) and bool(value.value)
+    return isinstance(value, ast.Dict) and bool(value.keys) and _literal(value)
+
+
+def _literal(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return all(_literal(e) for e in expr.elts)
+    if isinstance(expr, ast.Dict):
+        return all(k is not None and _literal(k) for k in expr.keys) and all(
+            _literal(v) for v in expr.values)
+    return False
+
+
 # -- the project phase ---------------------------------------------------------------------------
 def route_collectors() -> tuple[type[AstCollector], ...]:
     """What a project rule reading routes lists in `collectors`: the routes, and the classes and
     module bindings through which `owner_framework` resolves owners made in other modules."""
-    return (RouteCollector, ClassCollector, BindingCollector)
+    return (RouteCollector, ClassCollector, BindingCollector, ViewDefinitionCollector)
 
 
 def endpoint_framework(project: ProjectModel, path: str, endpoint: Endpoint) -> str | None:
@@ -1018,3 +1076,60 @@ def serving_owners(project: ProjectModel, path: str, owner: NameRef | None) -> f
 def owner_kinds(project: ProjectModel) -> dict[Identity, AppObject]:
     """Every app/router/blueprint/controller object of the project, by where it is bound."""
     return {identity: app for identity, app in _prefixes(project).objects.items()}
+
+
+def handler_definition(project: ProjectModel, path: str,
+                       endpoint: Endpoint) -> tuple[str, str] | None:
+    """The file and qualified name of an endpoint's handler definition, when it is in the
+    project (Django views and DRF viewsets are named in urls.py and defined elsewhere)."""
+    if endpoint.handler is not None:
+        return path, endpoint.handler
+    identity = owner_identity(project, path, endpoint.handler_ref)
+    if identity is None:
+        return None
+    handler_path = symbols(project).modules.path_of.get(identity[0])
+    return (handler_path, identity[1]) if handler_path is not None else None
+
+
+def report_location(project: ProjectModel, path: str, endpoint: Endpoint,
+                    framework: str) -> tuple[str, Span] | None:
+    """Where a finding about an endpoint sits: the route decorator (or registering call); for
+    Django and DRF, the view's `def`/`class` line in its own module when it can be found, else
+    the `path()` entry. None for a view from a library."""
+    if framework not in (DJANGO, DRF):
+        return path, endpoint.span
+    if endpoint.handler_span is not None:
+        return path, endpoint.handler_span
+    ref = endpoint.handler_ref
+    if ref is None:
+        return path, endpoint.span
+    table = symbols(project)
+    module = table.modules.module_of.get(path)
+    found = table.of_ref(ref, module) if module is not None else None
+    if found is not None and found.kind == "class" and found.cls is not None and not found.rest:
+        return found.cls.path, found.cls.fact.span
+    if found is not None and found.kind == "external":
+        return None
+    located = handler_definition(project, path, endpoint)
+    if located is None:
+        return None
+    return _view_definitions(project)[0].get(located, (path, endpoint.span))
+
+
+def returns_constant(project: ProjectModel, path: str, endpoint: Endpoint) -> bool:
+    """The handler only returns a constant (`return {"status": "ok"}`): a probe by shape."""
+    located = handler_definition(project, path, endpoint)
+    return located is not None and located in _view_definitions(project)[1]
+
+
+def _view_definitions(project: ProjectModel
+                      ) -> tuple[dict[tuple[str, str], tuple[str, Span]], set[tuple[str, str]]]:
+    def build(project: ProjectModel):
+        where: dict[tuple[str, str], tuple[str, Span]] = {}
+        constant: set[tuple[str, str]] = set()
+        for path, fact in project.of(ViewDefinitionCollector.kind):
+            if isinstance(fact, ViewDefinitions):
+                where.update(((path, name), (path, span)) for name, span in fact.functions)
+                constant.update((path, name) for name in fact.constant)
+        return where, constant
+    return project.derived("routes.view_definitions", build)

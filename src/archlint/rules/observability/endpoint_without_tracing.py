@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from archlint.model import Related, Severity, Span
-from archlint.rules._classes import NameRef, symbols
+from archlint.model import Related, Severity
+from archlint.rules._classes import NameRef
 from archlint.rules._routes import (
     DJANGO,
     DRF,
@@ -19,9 +19,12 @@ from archlint.rules._routes import (
     RouteCollector,
     endpoint_framework,
     full_paths,
+    handler_definition,
     is_probe,
     owner_identity,
     owner_kinds,
+    report_location,
+    returns_constant,
     route_collectors,
     serving_owners,
 )
@@ -32,8 +35,6 @@ from archlint.rules.observability._tracing import (
     FileTracing,
     Instrumentation,
     TracingCollector,
-    ViewDefinitionCollector,
-    ViewDefinitions,
     span_like,
 )
 from archlint.rules.resilience._scope import is_script
@@ -184,7 +185,7 @@ class EndpointWithoutTracing(ProjectRule):
     tags = ("observability", "tracing")
     precision = "medium"
     Options = EndpointTracingOptions
-    collectors = (*route_collectors(), TracingCollector, ViewDefinitionCollector)
+    collectors = (*route_collectors(), TracingCollector)
 
     VALID: ClassVar = [
         """
@@ -332,8 +333,6 @@ class EndpointWithoutTracing(ProjectRule):
         self._openers = {
             path: set(fact.openers) for path, fact in self.project.of(TracingCollector.kind)
             if isinstance(fact, FileTracing)}
-        self._views: dict[tuple[str, str], tuple[str, Span]] | None = None
-        self._constants: set[tuple[str, str]] | None = None
         paths = full_paths(self.project)
         reported: set[tuple[str, int]] = set()
         for path, fact in self.project.of(RouteCollector.kind):
@@ -351,14 +350,14 @@ class EndpointWithoutTracing(ProjectRule):
                                             if endpoint.handler_ref else None)
         if not full and endpoint.path is not None:
             full = (endpoint.path,)
-        if is_probe(full, handler_name, endpoint.methods) or self._constant(path, endpoint):
+        if is_probe(full, handler_name, endpoint.methods) or returns_constant(self.project, path, endpoint):
             return
         others = self._instrumented_elsewhere(framework, path, endpoint)
         if others is None:
             return
         if self._opens_span(path, endpoint):
             return
-        where = self._where(path, endpoint, framework)
+        where = report_location(self.project, path, endpoint, framework)
         if where is None:
             return
         report_path, span = where
@@ -417,7 +416,7 @@ class EndpointWithoutTracing(ProjectRule):
         for decorator in endpoint.decorators:
             if span_like(decorator.name) or self._helper(decorator):
                 return True
-        located = self._handler(path, endpoint)
+        located = handler_definition(self.project, path, endpoint)
         if located is None:
             return False
         handler_path, qualname = located
@@ -430,55 +429,3 @@ class EndpointWithoutTracing(ProjectRule):
                                       and ref.name.rpartition(".")[2] == helper):
                 return True
         return False
-
-    def _handler(self, path: str, endpoint: Endpoint) -> tuple[str, str] | None:
-        """The file and qualified name of the handler's definition, when in the project."""
-        if endpoint.handler is not None:
-            return path, endpoint.handler
-        identity = owner_identity(self.project, path, endpoint.handler_ref)
-        if identity is None:
-            return None
-        handler_path = symbols(self.project).modules.path_of.get(identity[0])
-        return (handler_path, identity[1]) if handler_path is not None else None
-
-    def _where(self, path: str, endpoint: Endpoint, framework: str) -> tuple[str, Span] | None:
-        """The route decorator; for Django and DRF, the view's `def`/`class` line (in its own
-        module when the rule can find it), else the `path()` entry. None for a view outside the
-        project."""
-        if framework not in (DJANGO, DRF):
-            return path, endpoint.span
-        if endpoint.handler_span is not None:
-            return path, endpoint.handler_span
-        ref = endpoint.handler_ref
-        if ref is None:
-            return path, endpoint.span
-        table = symbols(self.project)
-        module = table.modules.module_of.get(path)
-        found = table.of_ref(ref, module) if module is not None else None
-        if found is not None and found.kind == "class" and found.cls is not None and (
-                not found.rest):
-            return found.cls.path, found.cls.fact.span
-        if found is not None and found.kind == "external":
-            return None  # a view from a library
-        located = self._handler(path, endpoint)
-        if located is None:
-            return None  # cannot be found in the project
-        return self._definitions().get(located, (path, endpoint.span))
-
-    def _constant(self, path: str, endpoint: Endpoint) -> bool:
-        """The handler only returns a constant (`return {"status": "ok"}`): a probe by shape."""
-        if self._constants is None:
-            self._constants = {
-                (p, name) for p, fact in self.project.of(ViewDefinitionCollector.kind)
-                if isinstance(fact, ViewDefinitions) for name in fact.constant}
-        located = self._handler(path, endpoint)
-        return located is not None and located in self._constants
-
-    def _definitions(self) -> dict[tuple[str, str], tuple[str, Span]]:
-        """(file, function name) -> where its `def` is, for Django function views."""
-        if self._views is None:
-            self._views = {
-                (path, name): (path, span)
-                for path, fact in self.project.of(ViewDefinitionCollector.kind)
-                if isinstance(fact, ViewDefinitions) for name, span in fact.functions}
-        return self._views

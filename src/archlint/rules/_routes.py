@@ -95,6 +95,10 @@ class Endpoint:
     # For an owner recorded with framework None that this file binds to a call (`app =
     # GatewayAPI(...)`, also inside a function): that call's callee, for `owner_framework`.
     owner_constructor: NameRef | None = None
+    # The handler's parameter annotations that are plain names (`user: CurrentUser`): a name
+    # may be an `Annotated[User, Depends(...)]` alias defined in another module, which only the
+    # project phase can resolve.
+    annotations: tuple[NameRef, ...] = ()
 
     @property
     def line(self) -> int:
@@ -180,6 +184,8 @@ _SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.I
            ast.Nonlocal, ast.Break, ast.Continue)
 _PREFIX_KEYWORD = {FASTAPI: "prefix", FLASK: "url_prefix", LITESTAR: "path"}
 _CONTROLLERS = ("litestar.Controller", "litestar.controller.Controller")
+_BUILTIN_TYPES = frozenset({"int", "str", "float", "bool", "bytes", "dict", "list", "set",
+                            "tuple", "object"})
 _DEPENDS = ("fastapi.Depends", "fastapi.params.Depends", "fastapi.Security",
             "fastapi.params.Security")
 _STARLETTE_ROUTES = {
@@ -336,8 +342,9 @@ class RouteCollector(AstCollector):
             ref for d in node.decorator_list if id(d) not in route_nodes
             for ref in (self.names.ref(d.func if isinstance(d, ast.Call) else d),)
             if ref is not None)
-        parameters = self._parameter_dependencies(node) if not isinstance(
-            node, ast.ClassDef) else ()
+        function = not isinstance(node, ast.ClassDef)
+        parameters = self._parameter_dependencies(node) if function else ()
+        annotations = self._annotation_names(node) if function else ()
         for decorator, found in routes:
             call = decorator if isinstance(decorator, ast.Call) else None
             listed = self._dependency_list(argument(call, None, "dependencies")) if call else ()
@@ -346,7 +353,7 @@ class RouteCollector(AstCollector):
                 self.span_of(node), self.span_of(decorator), found.methods, found.path,
                 found.owner, decorators, (*listed, *parameters),
                 isinstance(node, ast.ClassDef), None,
-                self._constructor(found.framework, found.owner)))
+                self._constructor(found.framework, found.owner), annotations))
 
     def _route_decorator(self, decorator: ast.expr, controller: str | None) -> Endpoint | None:
         """The route a decorator declares, without the handler (filled in by the caller)."""
@@ -593,6 +600,7 @@ class RouteCollector(AstCollector):
         qualname = span = None
         decorators: tuple[NameRef, ...] = ()
         dependencies = listed
+        annotations: tuple[NameRef, ...] = ()
         local = self.functions.get(ref.name) if not ref.imported else None
         if local is not None:
             qualname, definition = local
@@ -604,10 +612,23 @@ class RouteCollector(AstCollector):
                 if r is not None)
             if not isinstance(definition, ast.ClassDef):
                 dependencies = (*listed, *self._parameter_dependencies(definition))
+                annotations = self._annotation_names(definition)
         self.endpoints.append(Endpoint(framework, form, qualname, ref, span, self.span_of(node),
                                        methods, path, owner, decorators, dependencies,
                                        is_class, mount_prefix,
-                                       self._constructor(framework, owner)))
+                                       self._constructor(framework, owner), annotations))
+
+    def _annotation_names(self, node: Function) -> tuple[NameRef, ...]:
+        args = node.args
+        found = []
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            annotation = arg.annotation
+            if isinstance(annotation, (ast.Name, ast.Attribute)) and (
+                    not isinstance(annotation, ast.Name) or annotation.id not in _BUILTIN_TYPES):
+                ref = self.names.ref(annotation)
+                if ref is not None:
+                    found.append(ref)
+        return tuple(found)
 
     def _constructor(self, framework: str | None, owner: NameRef | None) -> NameRef | None:
         if framework is not None or owner is None or owner.imported:
@@ -1071,6 +1092,13 @@ def serving_owners(project: ProjectModel, path: str, owner: NameRef | None) -> f
                 seen.add(above)
                 stack.append(above)
     return frozenset(seen)
+
+
+def inclusions(project: ProjectModel,
+               identity: Identity) -> list[tuple[Include, Identity | None, str]]:
+    """Where an owner is included: (the include, the owner it is included in, the including
+    module), e.g. `app.include_router(router, dependencies=[...])`."""
+    return list(_prefixes(project).parents.get(identity, ()))
 
 
 def owner_kinds(project: ProjectModel) -> dict[Identity, AppObject]:

@@ -1,0 +1,263 @@
+"""ARC608 unauthenticated-endpoint: what counts as a guard in FastAPI, Flask and Django, how
+"authenticates elsewhere" is decided per app, and what is public by design."""
+
+from __future__ import annotations
+
+from _support import run_rule
+
+from archlint.rules.security.unauthenticated_endpoint import PUBLIC_PATHS, UnauthenticatedEndpoint
+
+RULE = UnauthenticatedEndpoint
+
+
+def lines(source, files=None, path="app/main.py", options=None):
+    result = run_rule(RULE, source, options=options, path=path, files=files)
+    assert not result.notifications, result.notifications
+    return sorted(f.span.line for f in result.findings if f.path == path)
+
+
+GUARDED_AND_OPEN = """\
+from fastapi import Depends, FastAPI
+{imports}
+app = FastAPI()
+
+@app.get("/me")
+def me(user=Depends({guard})):
+    return user
+
+@app.post("/orders")
+def create():
+    return {{}}
+"""
+
+
+def fastapi(guard, imports="", files=None):
+    return lines(GUARDED_AND_OPEN.format(guard=guard, imports=imports), files)
+
+
+def test_a_security_scheme_a_subclass_and_a_function_that_takes_one_are_guards():
+    assert fastapi("HTTPBearer()", "from fastapi.security import HTTPBearer") == [9]
+    subclass = ("from fastapi.security import HTTPBearer\n"
+                "class JWTBearer(HTTPBearer):\n    pass\n")
+    assert fastapi("JWTBearer()", "from app.security import JWTBearer",
+                   {"app/security.py": subclass}) == [9]
+    takes_one = ("from fastapi import Depends\nfrom fastapi.security import APIKeyHeader\n"
+                 "key = APIKeyHeader(name='x-key')\n"
+                 "def tenant(k: str = Depends(key)):\n    return k\n")
+    assert fastapi("tenant", "from app.security import tenant",
+                   {"app/security.py": takes_one}) == [9]
+
+
+def test_a_dependency_that_refuses_or_is_named_for_auth_is_a_guard_and_others_are_not():
+    refuses = ("from fastapi import HTTPException, Header\n"
+               "def check_key(x_key: str = Header()):\n"
+               "    if x_key != 'k':\n        raise HTTPException(status_code=403)\n")
+    assert fastapi("check_key", "from app.security import check_key",
+                   {"app/security.py": refuses}) == [9]
+    assert fastapi("get_current_active_user", "from app.users import get_current_active_user",
+                   {"app/users.py": "def get_current_active_user():\n    return 1\n"}) == [9]
+    # a database session is no guard: the app authenticates nowhere, so nothing is reported
+    assert fastapi("get_db", "from app.db import get_db",
+                   {"app/db.py": "def get_db():\n    yield 1\n"}) == []
+
+
+def test_a_callable_dependency_class_whose_call_takes_the_current_user():
+    checker = ("from fastapi import Depends\nfrom app.users import get_current_user\n"
+               "class RoleChecker:\n    def __init__(self, role):\n        self.role = role\n"
+               "    def __call__(self, user=Depends(get_current_user)):\n        return user\n")
+    files = {"app/roles.py": checker, "app/users.py": "def get_current_user():\n    return 1\n"}
+    assert fastapi("RoleChecker('admin')", "from app.roles import RoleChecker", files) == [9]
+
+
+def test_fastapi_users_current_user_bound_at_module_level():
+    users = ("from fastapi_users import FastAPIUsers\nfastapi_users = FastAPIUsers(None, [])\n"
+             "current_active_user = fastapi_users.current_user(active=True)\n")
+    assert fastapi("current_active_user", "from app.users import current_active_user",
+                   {"app/users.py": users}) == [9]
+
+
+def test_app_level_dependencies_and_auth_middleware_guard_every_route():
+    source = """\
+        from fastapi import Depends, FastAPI
+        from app.users import get_current_user
+        app = FastAPI(dependencies=[Depends(get_current_user)])
+
+        @app.get("/a")
+        def a():
+            return 1
+
+        @app.get("/b")
+        def b():
+            return 2
+    """
+    assert lines(source) == []
+    middleware = """\
+        from fastapi import Depends, FastAPI
+        from app.auth import JWTAuthMiddleware
+        from app.users import get_current_user
+        app = FastAPI()
+        app.add_middleware(JWTAuthMiddleware)
+
+        @app.get("/me")
+        def me(user=Depends(get_current_user)):
+            return user
+
+        @app.get("/b")
+        def b():
+            return 2
+    """
+    assert lines(middleware) == []
+
+
+def test_each_app_decides_for_itself():
+    source = """\
+        from fastapi import Depends, FastAPI
+        from app.users import get_current_user
+        private = FastAPI()
+        public = FastAPI()
+
+        @private.get("/me")
+        def me(user=Depends(get_current_user)):
+            return user
+
+        @private.get("/secrets")
+        def secrets():
+            return []
+
+        @public.get("/catalog")
+        def catalog():
+            return []
+    """
+    assert lines(source) == [10]
+
+
+def test_public_paths_are_matched_after_prefixes_and_can_be_configured():
+    source = """\
+        from fastapi import APIRouter, Depends, FastAPI
+        from app.users import get_current_user
+        app = FastAPI()
+        router = APIRouter(prefix="/api/v1")
+
+        @router.get("/me")
+        def me(user=Depends(get_current_user)):
+            return user
+
+        @router.post("/password-recovery/{email}")
+        def recover(email: str):
+            return {}
+
+        @router.get("/items")
+        def items():
+            return []
+
+        app.include_router(router)
+    """
+    assert lines(source) == [14]
+    # the option replaces the list
+    assert lines(source, options={"public_paths": [*PUBLIC_PATHS, "/api/v1/items"]}) == []
+    assert lines(source, options={"public_paths": ["/api/v1/items"]}) == [10]
+
+
+def test_flask_before_request_on_the_blueprint_guards_its_views():
+    source = """\
+        from flask import Blueprint, Flask
+        from flask_jwt_extended import jwt_required
+        app = Flask(__name__)
+        admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+        @app.get("/me")
+        @jwt_required()
+        def me():
+            return {}
+
+        @app.get("/feed")
+        def feed():
+            return []
+
+        @admin.before_request
+        def only_admins():
+            pass
+
+        @admin.get("/users")
+        def users():
+            return []
+
+        app.register_blueprint(admin)
+    """
+    assert lines(source) == [11]
+
+
+URLS = ("from django.urls import path\nfrom shop import views\n"
+        "urlpatterns = [path('a/', views.a), path('b/', views.B.as_view())]\n")
+
+
+def test_drf_default_permission_classes_guard_drf_views_and_allow_any_opts_out():
+    views = """\
+        from django.contrib.auth.decorators import login_required
+        from rest_framework.views import APIView
+
+        @login_required
+        def a(request):
+            return None
+
+        class B(APIView):
+            pass
+    """
+    assert lines(views, {"shop/urls.py": URLS}, "shop/views.py") == [8]
+    settings = ("REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': "
+                "['rest_framework.permissions.IsAuthenticated']}\n")
+    assert lines(views, {"shop/urls.py": URLS, "shop/settings.py": settings},
+                 "shop/views.py") == []
+
+
+def test_django_mixins_through_the_projects_own_base_class():
+    views = """\
+        from django.contrib.auth.mixins import LoginRequiredMixin
+        from django.views import View
+
+        class Private(LoginRequiredMixin, View):
+            pass
+
+        def a(request):
+            return None
+
+        class B(Private):
+            pass
+    """
+    assert lines(views, {"shop/urls.py": URLS}, "shop/views.py") == [7]
+
+
+def test_django_login_required_middleware_guards_every_view_but_opt_outs():
+    views = """\
+        from django.contrib.auth.decorators import login_not_required, login_required
+
+        @login_not_required
+        def a(request):
+            return None
+
+        @login_required
+        def c(request):
+            return None
+
+        class B:
+            pass
+    """
+    settings = ("MIDDLEWARE = ['django.contrib.auth.middleware.LoginRequiredMiddleware']\n")
+    urls = URLS.replace("path('a/', views.a)", "path('a/', views.a), path('c/', views.c)")
+    assert lines(views, {"shop/urls.py": urls, "shop/settings.py": settings},
+                 "shop/views.py") == []
+    assert lines(views, {"shop/urls.py": urls}, "shop/views.py") == [11]
+
+
+def test_a_partial_scan_stays_quiet():
+    import textwrap
+
+    from archlint.engine.project import build_model, run_project_rules
+    from archlint.engine.worker import analyze_source
+    source = GUARDED_AND_OPEN.format(guard="HTTPBearer()",
+                                     imports="from fastapi.security import HTTPBearer")
+    result = analyze_source(textwrap.dedent(source), "app/main.py",
+                            [(c, c.Options()) for c in RULE.collectors])
+    findings, _ = run_project_rules([(RULE, RULE.Options())],
+                                    build_model([result], whole_project=False))
+    assert findings == []

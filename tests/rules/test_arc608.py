@@ -153,9 +153,9 @@ def test_public_paths_are_matched_after_prefixes_and_can_be_configured():
         app.include_router(router)
     """
     assert lines(source) == [14]
-    # the option replaces the list
+    # the option replaces the list; a password recovery is public by design whatever it says
     assert lines(source, options={"public_paths": [*PUBLIC_PATHS, "/api/v1/items"]}) == []
-    assert lines(source, options={"public_paths": ["/api/v1/items"]}) == [10]
+    assert lines(source, options={"public_paths": []}) == [14]
 
 
 def test_flask_before_request_on_the_blueprint_guards_its_views():
@@ -261,3 +261,74 @@ def test_a_partial_scan_stays_quiet():
     findings, _ = run_project_rules([(RULE, RULE.Options())],
                                     build_model([result], whole_project=False))
     assert findings == []
+
+
+def test_views_imported_through_a_django_manage_py_root_are_resolved():
+    files = {
+        "site/manage.py": "import django\n",
+        "site/core/__init__.py": "",
+        "site/core/settings.py": ("REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': "
+                                  "['rest_framework.permissions.IsAuthenticated']}\n"),
+        "site/core/base.py": ("from rest_framework import generics\n"
+                              "class SyncAPI(generics.GenericAPIView):\n    pass\n"),
+        "site/core/urls.py": ("from django.urls import path\nfrom core import views\n"
+                              "urlpatterns = [path('a/', views.a), "
+                              "path('sync/', views.AzureSync.as_view())]\n"),
+    }
+    views = """\
+        from django.contrib.auth.decorators import login_required
+        from core.base import SyncAPI
+
+        @login_required
+        def a(request):
+            return None
+
+        class AzureSync(SyncAPI):
+            pass
+    """
+    assert lines(views, files, "site/core/views.py") == []
+
+
+def test_a_guard_the_rule_cannot_read_keeps_its_endpoints_quiet_but_proves_nothing():
+    source = """\
+        from fastapi import APIRouter, FastAPI
+        from app.deps import get_dependencies
+        app = FastAPI()
+        guarded = APIRouter(dependencies=get_dependencies())
+        other = APIRouter()
+
+        @guarded.get("/a")
+        def a():
+            return 1
+
+        @other.get("/b")
+        def b():
+            return 2
+
+        app.include_router(guarded)
+        app.include_router(other)
+    """
+    assert lines(source) == []
+
+
+def test_websockets_and_handlers_that_refuse_are_left_alone():
+    source = """\
+        from fastapi import Depends, FastAPI, HTTPException, WebSocket
+        from app.users import get_current_user
+        app = FastAPI()
+
+        @app.get("/me")
+        def me(user=Depends(get_current_user)):
+            return user
+
+        @app.websocket("/ws")
+        async def ws(socket: WebSocket):
+            await socket.accept()
+
+        @app.get("/admin")
+        def admin(key: str):
+            if key != "k":
+                raise HTTPException(status_code=403)
+            return {}
+    """
+    assert lines(source) == []

@@ -184,6 +184,9 @@ _SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.I
            ast.Nonlocal, ast.Break, ast.Continue)
 _PREFIX_KEYWORD = {FASTAPI: "prefix", FLASK: "url_prefix", LITESTAR: "path"}
 _CONTROLLERS = ("litestar.Controller", "litestar.controller.Controller")
+# In `dependencies`: a `dependencies=` value the file computes (`get_dependencies()`), which
+# may hold any dependency; a rule asking "is there a guard?" cannot say no.
+UNREADABLE = NameRef("<unreadable dependencies>", False)
 _BUILTIN_TYPES = frozenset({"int", "str", "float", "bool", "bytes", "dict", "list", "set",
                             "tuple", "object"})
 _DEPENDS = ("fastapi.Depends", "fastapi.params.Depends", "fastapi.Security",
@@ -435,8 +438,10 @@ class RouteCollector(AstCollector):
         return self.names.ref(target) if target is not None else None
 
     def _dependency_list(self, expr: ast.expr | None) -> tuple[NameRef, ...]:
-        if not isinstance(expr, (ast.List, ast.Tuple)):
+        if expr is None or (isinstance(expr, ast.Constant) and expr.value is None):
             return ()
+        if not isinstance(expr, (ast.List, ast.Tuple)):
+            return (UNREADABLE,)  # `dependencies=get_dependencies()`
         return tuple(ref for e in expr.elts for ref in (self._depends_target(e, None),)
                      if ref is not None)
 
@@ -751,7 +756,7 @@ def _list_owner(parents: tuple[ast.AST, ...]) -> NameRef | None:
 # Probes and scrape targets: endpoints that answer "is it up?" or serve metrics, which the
 # observability rules leave alone.
 _PROBE_PATH = re.compile(r"^/(?:health|ready|live|ping/?$|metrics/?$)")
-_PROBE_LAST = re.compile(r"^(?:ready|readyz|readiness|live|livez|liveness|ping|metrics)$")
+_PROBE_LAST = re.compile(r"^(?:ready|readyz|readiness|live|livez|liveness|alive|ping|metrics)$")
 _PROBE_HANDLER = ("health", "ready", "live", "ping")
 
 
@@ -927,7 +932,7 @@ def owner_identity(project: ProjectModel, path: str, ref: NameRef | None) -> Ide
     for _ in range(8):  # re-exports: `from .main import app` in a package __init__
         if not name:
             return None
-        parts = name.split(".")
+        parts = table.modules.canonical(name).split(".")
         for i in range(len(parts) - 1, 0, -1):
             candidate = ".".join(parts[:i])
             if candidate in table.modules.path_of:

@@ -25,6 +25,7 @@ Per file (phase 1), from CPython's `ast`, `AuthCollector` records one `FileAuth`
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from archlint.model import Span
@@ -54,6 +55,9 @@ class GuardFunction:
     span: Span
     # DRF's `@permission_classes([...])` on a function view: the classes; None without it
     permission_classes: tuple[NameRef, ...] | None = None
+    # Names it calls that may check a user (`verify_token(...)`, `get_current_user(request)`,
+    # `request.user.is_authenticated`): authentication inside a handler.
+    checks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +156,11 @@ class AuthCollector(AstCollector):
                     dotted(decorator.func) or "").rpartition(".")[2] == "permission_classes":
                 permissions = _refs_in(decorator.args[0], self.names)
         if dependencies or annotations or decorators or refuses:
+            checks = tuple(sorted({name for sub in ast.walk(node) for name in (_checked(sub),)
+                                   if name is not None}))
             self.functions.append(GuardFunction(qualname, dependencies, annotations,
                                                 decorators, refuses, self.span_of(node),
-                                                permissions))
+                                                permissions, checks))
 
     def _parameters(self, node: Function, qualname: str
                     ) -> tuple[tuple[NameRef, ...], tuple[NameRef, ...]]:
@@ -290,6 +296,20 @@ def _refuses(node: ast.Raise | ast.Call) -> bool:
             if any(mark in name for mark in _REFUSALS):
                 return True
     return False
+
+
+_CHECK_WORDS = re.compile(r"auth|user|token|login|permission|verify|session|require|check|"
+                          r"credential|api_?key", re.IGNORECASE)
+
+
+def _checked(node: ast.AST) -> str | None:
+    """The last name of a call that may check who is calling, or `is_authenticated`."""
+    if isinstance(node, ast.Attribute) and node.attr in ("is_authenticated", "is_anonymous"):
+        return node.attr
+    if not isinstance(node, ast.Call):
+        return None
+    name = (dotted(node.func) or "").rpartition(".")[2]
+    return name if name and _CHECK_WORDS.search(name) else None
 
 
 def _refs_in(expr: ast.expr, names: _Imports) -> tuple[NameRef, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import ClassVar
@@ -14,6 +15,7 @@ from archlint.rules._routes import (
     FASTAPI,
     FLASK,
     STARLETTE,
+    UNREADABLE,
     Endpoint,
     FileRoutes,
     Identity,
@@ -48,7 +50,8 @@ PUBLIC_PATHS = (
     # OAuth endpoints, password resets, webhooks (they verify a signature, not a user), API docs
     "*/login*", "*/logout*", "*/signin*", "*/sign-in*", "*/signup*", "*/sign-up*",
     "*/register*", "*/token*", "*/auth/*", "*/oauth*", "*/callback*", "*/password*",
-    "*/webhook*", "*/docs*", "*/redoc*", "*/openapi.json", "/favicon.ico", "/static/*", "/",
+    "*/webhook*", "*/docs*", "*/redoc*", "*/openapi.json", "*/favicon*", "*/static/*",
+    "*/public/*", "*/assets/*", "*/robots.txt", "*/manifest.json", "*/.well-known/*", "/",
 )
 GUARD_NAMES = ("*current*user*", "*auth*", "require_*", "verify_*token*")
 GUARD_DECORATORS = ("*login_required*", "*jwt_required*", "*auth*", "*_required", "require_*",
@@ -62,6 +65,11 @@ _GUARD_MIDDLEWARE = ("*auth*", "*jwt*", "*token*", "*login*", "*permission*", "*
 _GUARD_MIXINS = ("*loginrequired*", "*permissionrequired*", "*userpassestest*", "*auth*mixin",
                  "accessmixin", "*required*mixin")
 _ALLOW_ANY = "AllowAny"
+_INSIDE_CHECKS = ("*permission*", "*login*", "is_authenticated", "is_anonymous")
+_PUBLIC_WORDS = re.compile(
+    r"auth(?!or)|login|logout|sign-?in|sign-?out|sign-?up|register|token|sso|saml|oidc|ldap|mfa|"
+    r"2fa|otp|password|callback|webhook|swagger|redoc|openapi|^docs$|session-cookie")
+_FILE = re.compile(r"\\?\.[a-z0-9]{1,5}\$?$")  # `sw.js`, `robots.txt`, Django's `sw\.js$`
 _DRF_BASES = ("APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet",
               "ReadOnlyModelViewSet", "ViewSetMixin")
 _LOGIN_FORMS = ("OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict")
@@ -84,6 +92,10 @@ class _Seen:
     full: tuple[str, ...]
     group: Identity | str  # the app that serves it; "django" for a Django project
     guarded: bool
+    # Something may guard it that the rule cannot read (a computed `dependencies=`, a
+    # `before_request` hook, a middleware or a call named for authentication): not reported,
+    # and no evidence that the app authenticates either.
+    maybe: bool = False
 
 
 class UnauthenticatedEndpoint(ProjectRule):
@@ -140,7 +152,8 @@ class UnauthenticatedEndpoint(ProjectRule):
       `include()` joined; `*` crosses `/`) that are public by design. The default is RULES.md's
       list (`/health*`, `/ready*`, `/live*`, `/metrics`, `/docs`, `/openapi.json`, `/login`,
       `/token`, `/auth/*`) plus sign-in, sign-up, token, OAuth callback, password reset and
-      webhook paths under any prefix, `/static/*` and `/`.
+      webhook paths under any prefix, static files (`*/static/*`, `*/public/*`,
+      `*/assets/*`, favicons, `robots.txt`, `manifest.json`, `/.well-known/*`) and `/`.
     - `guard-names`: dependency names that count as authentication.
     - `guard-decorators`: Flask and Django decorator names that count.
 
@@ -148,11 +161,20 @@ class UnauthenticatedEndpoint(ProjectRule):
     - Apps (Django: projects) where no endpoint is guarded: public APIs, or APIs authenticated
       by a gateway in front of them.
     - Public paths, probes, and login endpoints (a FastAPI handler taking
-      `OAuth2PasswordRequestForm`).
+      `OAuth2PasswordRequestForm`). Beyond `public-paths`, any path with a segment about
+      signing in or out, tokens, OAuth/SSO/SAML/LDAP, MFA, passwords, callbacks, webhooks or
+      API docs (`/api/v1/auths/signout`, `/mfa/verify`), and static files (a last segment
+      with a file extension: `sw.js`, `samples/data.csv`).
+    - Websocket endpoints: a browser cannot send an Authorization header, so they check a
+      token in the handler, where this rule does not look.
+    - Handlers that check the caller themselves: they raise or abort with 401/403, or call
+      something named for authentication (`verify_token(...)`, `get_current_user(request)`,
+      `request.user.is_authenticated`).
     - DRF views whose `permission_classes` is `AllowAny`: a deliberate opt-out.
     - Endpoints under a Flask `before_request` hook (what the hook checks cannot be told), an
-      app-level middleware whose name says it authenticates, or guards archlint cannot resolve
-      by name or definition (a dependency on an attribute of a parameter).
+      app-level middleware whose name says it authenticates, a `dependencies=` computed at
+      run time (`APIRouter(dependencies=get_dependencies())`), or guards archlint cannot
+      resolve by name or definition (a dependency on an attribute of a parameter).
     - Litestar (its `guards=` are not modelled yet), and a scan of some files only.
 
     ## References
@@ -342,11 +364,13 @@ class UnauthenticatedEndpoint(ProjectRule):
                     continue
                 full = paths.get((path, endpoint)) or (
                     (endpoint.path,) if endpoint.path is not None else ())
+                self._maybe = False
                 guarded = self._guarded(path, endpoint, framework)
                 if guarded is None:
                     continue  # a deliberate opt-out (AllowAny, login_not_required)
                 seen.append(_Seen(path, endpoint, framework, full,
-                                  self._group(path, endpoint, framework), guarded))
+                                  self._group(path, endpoint, framework), guarded,
+                                  self._maybe))
                 self._trap(path, endpoint, framework)
         guarded_in: dict[Identity | str, _Seen] = {}
         for item in seen:
@@ -355,7 +379,7 @@ class UnauthenticatedEndpoint(ProjectRule):
         reported: set[tuple[str, int]] = set()
         for item in seen:
             example = guarded_in.get(item.group)
-            if item.guarded or example is None or self._public(item):
+            if item.guarded or item.maybe or example is None or self._public(item):
                 continue
             self._report(item, example, reported)
 
@@ -391,11 +415,15 @@ class UnauthenticatedEndpoint(ProjectRule):
             self.login_middleware |= any(m.endswith("LoginRequiredMiddleware")
                                          for m in fact.middleware_setting)
         self._guards: dict[tuple[str, str], bool] = {}
+        self._maybe = False
 
     def _is_guard(self, path: str, ref: NameRef | None, depth: int = 0) -> bool:
         """Whether a dependency authenticates: a security scheme, or a function, instance,
         alias or class that leads to one, refuses requests, or is named for authentication."""
         if ref is None or depth > 8:
+            return False
+        if ref == UNREADABLE:
+            self._maybe = True  # computed at run time: it may hold a guard
             return False
         last = ref.name.rpartition(".")[2]
         if last in SCHEME_CLASSES:
@@ -446,11 +474,29 @@ class UnauthenticatedEndpoint(ProjectRule):
 
     # -- is one endpoint guarded? -------------------------------------------------------------
     def _guarded(self, path: str, endpoint: Endpoint, framework: str) -> bool | None:
+        if self._checks_inside(path, endpoint):
+            return True
         if framework in (FASTAPI, STARLETTE):
             return self._guarded_asgi(path, endpoint)
         if framework == FLASK:
             return self._guarded_flask(path, endpoint)
         return self._guarded_django(path, endpoint, framework)
+
+    def _checks_inside(self, path: str, endpoint: Endpoint) -> bool:
+        """The handler authenticates in its body: it refuses with 401/403, or calls something
+        named for authentication (`verify_token(...)`, `request.user.is_authenticated`)."""
+        located = handler_definition(self.project, path, endpoint)
+        if located is None:
+            return False
+        module = symbols(self.project).modules.module_of.get(located[0])
+        found = self.functions.get((module, located[1])) if module is not None else None
+        if found is None:
+            return False
+        function = found[1]
+        if any(_matches(name, (*self.options.guard_names, *_INSIDE_CHECKS))
+               for name in function.checks):
+            self._maybe = True
+        return function.refuses
 
     def _guarded_asgi(self, path: str, endpoint: Endpoint) -> bool:
         if any(self._is_guard(path, d) for d in endpoint.dependencies):
@@ -481,7 +527,7 @@ class UnauthenticatedEndpoint(ProjectRule):
                 continue
             target = owner_identity(self.project, path, owner)
             if target is None or target in owners:
-                return True
+                self._maybe = True
         return False
 
     def _guarded_flask(self, path: str, endpoint: Endpoint) -> bool:
@@ -501,7 +547,7 @@ class UnauthenticatedEndpoint(ProjectRule):
                 for hook in fact.hooks:
                     target = owner_identity(self.project, hook_path, hook.owner)
                     if target is None or target in owners:
-                        return True
+                        self._maybe = True  # what the hook checks cannot be told
         return self._middleware_guards(owners)
 
     def _guard_decorator(self, path: str, ref: NameRef) -> bool:
@@ -584,6 +630,10 @@ class UnauthenticatedEndpoint(ProjectRule):
                                             if item.endpoint.handler_ref else None)
         if is_probe(item.full, handler, item.endpoint.methods):
             return True
+        if "WEBSOCKET" in item.endpoint.methods:
+            return True  # browsers cannot send headers: websockets authenticate in the handler
+        if any(_public_by_design(full) for full in item.full):
+            return True
         if any(d.name.rpartition(".")[2] in _LOGIN_FORMS for d in item.endpoint.dependencies):
             return True
         return any(_matches(full.lower().rstrip("/") or "/", self.options.public_paths)
@@ -637,6 +687,16 @@ def _describe(item: _Seen) -> str:
     if route and handler:
         return f"{route} ({handler})"
     return route or handler or "this endpoint"
+
+
+def _public_by_design(full: str) -> bool:
+    """Signing in and out, tokens, OAuth and SSO, password resets, webhooks, API docs, and
+    static files (a last segment with a file extension): public whatever the prefix."""
+    segments = [s for s in re.split(r"[/\\]+", full.lower())
+                if s and not s.startswith(("{", "<", "(", ":"))]
+    if segments and _FILE.search(segments[-1]):
+        return True
+    return any(_PUBLIC_WORDS.search(segment) for segment in segments)
 
 
 def _matches(name: str, patterns: tuple[str, ...]) -> bool:

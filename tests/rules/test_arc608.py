@@ -51,9 +51,16 @@ def test_a_security_scheme_a_subclass_and_a_function_that_takes_one_are_guards()
 def test_a_dependency_that_refuses_or_is_named_for_auth_is_a_guard_and_others_are_not():
     refuses = ("from fastapi import HTTPException, Header\n"
                "def check_key(x_key: str = Header()):\n"
-               "    if x_key != 'k':\n        raise HTTPException(status_code=403)\n")
+               "    if x_key != 'k':\n        raise HTTPException(status_code=401)\n")
     assert fastapi("check_key", "from app.security import check_key",
                    {"app/security.py": refuses}) == [9]
+    # a 403 may be anything (rejecting proxied uploads): quiet, and no evidence either
+    forbids = refuses.replace("401", "403")
+    assert fastapi("check_key", "from app.security import check_key",
+                   {"app/security.py": forbids}) == []
+    # a service named for auth is no guard
+    assert fastapi("get_auth_service", "from app.services import get_auth_service",
+                   {"app/services.py": "def get_auth_service():\n    return 1\n"}) == []
     assert fastapi("get_current_active_user", "from app.users import get_current_active_user",
                    {"app/users.py": "def get_current_active_user():\n    return 1\n"}) == [9]
     # a database session is no guard: the app authenticates nowhere, so nothing is reported

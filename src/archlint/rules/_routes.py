@@ -792,8 +792,8 @@ class ViewDefinitions:
     """Per module that imports a web framework: its top-level functions (where a rule places a
     finding for a Django function view that a urls module names: on the view's `def` line), and
     the functions whose whole body returns a non-empty string or dict literal (`return {"status":
-    "ok"}`): handlers that do nothing to trace, the shape of a probe whatever its path (an empty
-    `{}`/`[]` is a stub, and stays in scope)."""
+    "ok"}`) or a redirect to a literal URL: handlers that do nothing to trace or protect, the
+    shape of a probe whatever its path (an empty `{}`/`[]` is a stub, and stays in scope)."""
 
     functions: tuple[tuple[str, Span], ...]
     constant: tuple[str, ...] = ()  # qualified names
@@ -830,6 +830,12 @@ def _returns_constant(body: list[ast.stmt]) -> bool:
     # `return "OK"`, `return {"status": "ok"}`: an empty `{}`/`[]` is a stub, not a probe
     if isinstance(value, ast.Constant):
         return isinstance(value.value, str) and bool(value.value)
+    # `return RedirectResponse("/admin/", status_code=308)`, `return redirect("/login")`
+    if isinstance(value, ast.Call) and (dotted(value.func) or "").rpartition(".")[2] in (
+            "RedirectResponse", "redirect", "HttpResponseRedirect",
+            "HttpResponsePermanentRedirect"):
+        return all(isinstance(a, ast.Constant) for a in value.args) and all(
+            isinstance(k.value, (ast.Constant, ast.Attribute)) for k in value.keywords)
     return isinstance(value, ast.Dict) and bool(value.keys) and _literal(value)
 
 

@@ -8,8 +8,9 @@ Per file (phase 1), from CPython's `ast`, `AuthCollector` records one `FileAuth`
 - `aliases`: `CurrentUser = Annotated[User, Depends(get_current_user)]`: name -> targets.
 - `functions`: module-level functions and methods with what makes them a guard: their own
   `Depends()`/`Security()` parameters (a function that takes a security scheme is one), their
-  decorators, and whether they refuse a request (`raise HTTPException(status_code=401)`,
-  `status.HTTP_403_FORBIDDEN`, `abort(401)`, `PermissionDenied`, `NotAuthenticated`).
+  decorators, and whether they refuse a request: unauthenticated (`raise
+  HTTPException(status_code=401)`, `abort(401)`, `NotAuthenticated`) or forbidden (403,
+  `PermissionDenied`).
 - `views`: classes with bases (Django and DRF views, Flask `MethodView`s, callable dependency
   classes): their bases, `permission_classes`, the `decorators` class attribute and
   `method_decorator(...)` class decorators.
@@ -41,8 +42,9 @@ SCHEME_CLASSES = frozenset({
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security",
                       "fastapi.params.Security"})
 _ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
-_REFUSALS = ("401", "403", "HTTP_401", "HTTP_403", "UNAUTHORIZED", "FORBIDDEN",
-             "PermissionDenied", "NotAuthenticated", "AuthenticationFailed")
+_UNAUTHENTICATED = ("HTTP_401", "UNAUTHORIZED", "NotAuthenticated", "AuthenticationFailed",
+                    "Unauthorized")
+_FORBIDDEN = ("HTTP_403", "FORBIDDEN", "PermissionDenied", "Forbidden")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,10 @@ class GuardFunction:
     dependencies: tuple[NameRef, ...]  # Depends()/Security() targets of its parameters
     annotations: tuple[NameRef, ...]  # plain-name parameter annotations (possible aliases)
     decorators: tuple[NameRef, ...]
-    refuses: bool  # raises 401/403 (or aborts with one) somewhere in its body
+    # "401" when it refuses unauthenticated callers somewhere in its body (`raise
+    # HTTPException(status_code=401)`, `NotAuthenticated`), "403" when it only forbids
+    # (`PermissionDenied`, `abort(403)`), "" when it does neither
+    refuses: str
     span: Span
     # DRF's `@permission_classes([...])` on a function view: the classes; None without it
     permission_classes: tuple[NameRef, ...] | None = None
@@ -148,8 +153,9 @@ class AuthCollector(AstCollector):
     def _function(self, node: Function, qualname: str) -> None:
         dependencies, annotations = self._parameters(node, qualname)
         decorators = self._decorators(node.decorator_list)
-        refuses = any(isinstance(n, (ast.Raise, ast.Call)) and _refuses(n)
-                      for n in ast.walk(node))
+        refusals = {r for n in ast.walk(node) if isinstance(n, (ast.Raise, ast.Call))
+                    for r in (_refusal(n),) if r}
+        refuses = "401" if "401" in refusals else ("403" if refusals else "")
         permissions = None
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call) and decorator.args and (
@@ -278,24 +284,29 @@ class AuthCollector(AstCollector):
         return found
 
 
-def _refuses(node: ast.Raise | ast.Call) -> bool:
-    """`raise HTTPException(status_code=401)`, `raise PermissionDenied`, `abort(403)`."""
+def _refusal(node: ast.Raise | ast.Call) -> str | None:
+    """"401" for `raise HTTPException(status_code=401)`, `NotAuthenticated`, `abort(401)`;
+    "403" for a 403, `PermissionDenied`, `abort(403)`; None otherwise."""
     if isinstance(node, ast.Call):
         name = dotted(node.func) or ""
         if name.rpartition(".")[2] != "abort" or not node.args:
-            return False
+            return None
         first = node.args[0]
-        return isinstance(first, ast.Constant) and first.value in (401, 403)
+        if isinstance(first, ast.Constant) and first.value in (401, 403):
+            return str(first.value)
+        return None
     if node.exc is None:
-        return False
+        return None
     for sub in ast.walk(node.exc):
         if isinstance(sub, ast.Constant) and sub.value in (401, 403):
-            return True
+            return str(sub.value)
         if isinstance(sub, (ast.Name, ast.Attribute)):
             name = dotted(sub) or ""
-            if any(mark in name for mark in _REFUSALS):
-                return True
-    return False
+            if any(mark in name for mark in _UNAUTHENTICATED):
+                return "401"
+            if any(mark in name for mark in _FORBIDDEN):
+                return "403"
+    return None
 
 
 _CHECK_WORDS = re.compile(r"auth|user|token|login|permission|verify|session|require|check|"
@@ -313,6 +324,10 @@ def _checked(node: ast.AST) -> str | None:
 
 
 def _refs_in(expr: ast.expr, names: _Imports) -> tuple[NameRef, ...]:
+    """The classes a `permission_classes`/`decorators` value lists, through `+`
+    (`api_settings.DEFAULT_PERMISSION_CLASSES + [ProjectPermission]`)."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return (*_refs_in(expr.left, names), *_refs_in(expr.right, names))
     items = expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else [expr]
     return tuple(r for e in items
                  for r in (names.ref(e.func if isinstance(e, ast.Call) else e),) if r is not None)

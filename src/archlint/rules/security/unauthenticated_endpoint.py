@@ -28,6 +28,7 @@ from archlint.rules._routes import (
     owner_identity,
     owner_kinds,
     report_location,
+    returns_constant,
     route_collectors,
     serving_owners,
 )
@@ -65,10 +66,23 @@ _GUARD_MIDDLEWARE = ("*auth*", "*jwt*", "*token*", "*login*", "*permission*", "*
 _GUARD_MIXINS = ("*loginrequired*", "*permissionrequired*", "*userpassestest*", "*auth*mixin",
                  "accessmixin", "*required*mixin")
 _ALLOW_ANY = "AllowAny"
+_NOT_GUARD_PARTS = ("service", "repository", "repo", "client", "config", "settings", "form",
+                    "session", "_db", "database")
 _INSIDE_CHECKS = ("*permission*", "*login*", "is_authenticated", "is_anonymous")
 _PUBLIC_WORDS = re.compile(
     r"auth(?!or)|login|logout|sign-?in|sign-?out|sign-?up|register|token|sso|saml|oidc|ldap|mfa|"
-    r"2fa|otp|password|callback|webhook|swagger|redoc|openapi|^docs$|session-cookie")
+    r"2fa|otp|password|callback|webhook|swagger|redoc|openapi|^docs$|session-cookie|"
+    # third parties that call in and sign their requests
+    r"^slack$|^teams$|^discord$|^telegram$|^whatsapp$|^twilio$|^stripe$|"
+    # what a login page loads before anyone is signed in
+    r"translations?|^i18n$|^locales?$|^avatars?$")
+# GET endpoints that describe the app: what a client asks before it signs in
+_METADATA = re.compile(
+    r"^(?:version|changelog|config|configuration|info|server[-_]?info|status|feature[-_]?flags|"
+    r"features|[a-z-]*tips|serviceproviderconfigs?|schemas|resourcetypes)$")
+_METADATA_HANDLER = re.compile(r"(?:^|_)(?:version|changelog|status|server_info|config)$")
+# Handlers that serve files of the frontend: `serve`, `serve_asset_file`, `get_logo`
+_STATIC_HANDLER = re.compile(r"^serve|static|asset|logo|favicon|frontend|avatar")
 _FILE = re.compile(r"\\?\.[a-z0-9]{1,5}\$?$")  # `sw.js`, `robots.txt`, Django's `sw\.js$`
 _DRF_BASES = ("APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet",
               "ReadOnlyModelViewSet", "ViewSetMixin")
@@ -111,10 +125,13 @@ class UnauthenticatedEndpoint(ProjectRule):
       router's, `include_router(...)`'s or app's `dependencies=[...]`, whose target is,
       transitively within the project, a security scheme (`OAuth2PasswordBearer`,
       `OAuth2AuthorizationCodeBearer`, `HTTPBearer`, `HTTPBasic`, `APIKey*`, `OpenIdConnect`),
-      a function that takes one, a function that refuses requests (`raise
-      HTTPException(401/403)`), or a name matching `guard_names` (`*current*user*`, which
-      also takes FastAPI's `get_current_active_user`, `*auth*`, `require_*`,
-      `verify_*token*`); an authentication middleware on the app.
+      a function that takes one, a function that refuses unauthenticated requests (`raise
+      HTTPException(401)`, `NotAuthenticated`), or a name matching `guard_names`
+      (`*current*user*`, which also takes FastAPI's `get_current_active_user`, `*auth*`,
+      `require_*`, `verify_*token*`) that does not name a service, client, form, session or
+      database (`get_auth_service` is no guard); an authentication middleware on the app.
+      A dependency that only forbids (403) may be an authorization check or something else
+      entirely (rejecting proxied uploads): its endpoints stay quiet, and prove nothing.
     - Flask: a decorator matching `guard_decorators` (`login_required`, `jwt_required`,
       `auth.login_required`, `roles_required`, Flask-AppBuilder's `has_access`/`protect`, ...),
       a decorator of the project that aborts with 401/403, a `decorators = [...]` class
@@ -167,9 +184,17 @@ class UnauthenticatedEndpoint(ProjectRule):
       with a file extension: `sw.js`, `samples/data.csv`).
     - Websocket endpoints: a browser cannot send an Authorization header, so they check a
       token in the handler, where this rule does not look.
-    - Handlers that check the caller themselves: they raise or abort with 401/403, or call
+    - Third-party callbacks (`/slack/events`, Stripe, Twilio, ... segments: they sign their
+      requests), what a login page loads (translations, avatars), frontend files (handlers
+      named `serve*` or for static files, assets, logos or favicons), and GET endpoints that
+      describe the app (`/version`, `/changelog`, `/config`, `/info`, `/status`,
+      `/feature-flags`, SCIM's `/Schemas` and `/ResourceTypes`): public by design in the
+      backends this rule was tried on. A sensitive `/config` behind a guard elsewhere is the
+      price of that choice.
+    - Handlers that may check the caller themselves: they raise or abort with 401/403, or call
       something named for authentication (`verify_token(...)`, `get_current_user(request)`,
-      `request.user.is_authenticated`).
+      `request.user.is_authenticated`). Such a handler is no evidence that the app
+      authenticates, either: a login refuses a wrong password too.
     - DRF views whose `permission_classes` is `AllowAny`: a deliberate opt-out.
     - Endpoints under a Flask `before_request` hook (what the hook checks cannot be told), an
       app-level middleware whose name says it authenticates, a `dependencies=` computed at
@@ -414,7 +439,7 @@ class UnauthenticatedEndpoint(ProjectRule):
                 self.default_permissions = fact.default_permissions
             self.login_middleware |= any(m.endswith("LoginRequiredMiddleware")
                                          for m in fact.middleware_setting)
-        self._guards: dict[tuple[str, str], bool] = {}
+        self._guards: dict[tuple[str, str], tuple[bool, bool]] = {}  # (guard, maybe)
         self._maybe = False
 
     def _is_guard(self, path: str, ref: NameRef | None, depth: int = 0) -> bool:
@@ -428,30 +453,44 @@ class UnauthenticatedEndpoint(ProjectRule):
         last = ref.name.rpartition(".")[2]
         if last in SCHEME_CLASSES:
             return True
+        if last in _LOGIN_FORMS:
+            return False  # the login form itself
         identity = owner_identity(self.project, path, ref)
         if identity is not None:
             cached = self._guards.get(identity)
             if cached is not None:
-                return cached
-            self._guards[identity] = False  # a cycle is no guard
+                self._maybe |= cached[1]
+                return cached[0]
+            outer, self._maybe = self._maybe, False
+            self._guards[identity] = (False, False)  # a cycle is no guard
             found = self._defined_guard(identity, depth)
+            maybe, self._maybe = self._maybe, outer or self._maybe
             if found is not None:
-                self._guards[identity] = found
+                self._guards[identity] = (found, maybe)
                 return found
             del self._guards[identity]
-        return _matches(last, self.options.guard_names)
+        return self._named_guard(last)
+
+    def _named_guard(self, name: str) -> bool:
+        """A name matching `guard_names`, unless it names a service, a client or a form
+        (`get_auth_service`, `AuthClient`, `OAuth2PasswordRequestForm`)."""
+        lowered = name.lower()
+        return _matches(name, self.options.guard_names) and not any(
+            part in lowered for part in _NOT_GUARD_PARTS)
 
     def _defined_guard(self, identity: Identity, depth: int) -> bool | None:
         """None when the project does not define `identity`."""
         name = identity[1].rpartition(".")[2]
         if identity in self.functions:
             path, function = self.functions[identity]
-            return (_matches(name, self.options.guard_names) or function.refuses
+            if function.refuses == "403":
+                self._maybe = True  # forbids something: maybe an authorization check
+            return (self._named_guard(name) or function.refuses == "401"
                     or any(self._is_guard(path, d, depth + 1) for d in function.dependencies)
                     or any(self._alias_guard(path, a, depth + 1) for a in function.annotations))
         if identity in self.schemes:
             path, callee = self.schemes[identity]
-            return (_matches(name, self.options.guard_names)
+            return (self._named_guard(name)
                     or self._is_guard(path, callee, depth + 1))
         if identity in self.aliases:
             path, targets = self.aliases[identity]
@@ -460,7 +499,7 @@ class UnauthenticatedEndpoint(ProjectRule):
         if identity in self.views or call in self.functions:
             bases = self.views[identity][1].bases if identity in self.views else ()
             path = self.views[identity][0] if identity in self.views else self.functions[call][0]
-            return (_matches(name, self.options.guard_names)
+            return (self._named_guard(name)
                     or any(self._is_guard(path, b, depth + 1) for b in bases)
                     or (call in self.functions and self._defined_guard(call, depth + 1) is True))
         return None
@@ -493,10 +532,12 @@ class UnauthenticatedEndpoint(ProjectRule):
         if found is None:
             return False
         function = found[1]
-        if any(_matches(name, (*self.options.guard_names, *_INSIDE_CHECKS))
-               for name in function.checks):
+        if function.refuses or any(_matches(name, (*self.options.guard_names, *_INSIDE_CHECKS))
+                                   for name in function.checks):
+            # a login refuses a bad password, a delete refuses a protected row: a refusal in
+            # a handler keeps it quiet but proves nothing about the app
             self._maybe = True
-        return function.refuses
+        return False
 
     def _guarded_asgi(self, path: str, endpoint: Endpoint) -> bool:
         if any(self._is_guard(path, d) for d in endpoint.dependencies):
@@ -558,7 +599,7 @@ class UnauthenticatedEndpoint(ProjectRule):
             return True
         identity = owner_identity(self.project, path, ref)
         found = self.functions.get(identity) if identity is not None else None
-        return found is not None and found[1].refuses
+        return found is not None and found[1].refuses == "401"
 
     def _guarded_django(self, path: str, endpoint: Endpoint, framework: str) -> bool | None:
         located = handler_definition(self.project, path, endpoint)
@@ -585,9 +626,12 @@ class UnauthenticatedEndpoint(ProjectRule):
             permissions = inherited if inherited is not None else permissions
         if permissions is not None:
             names = {p.name.rpartition(".")[2] for p in permissions}
-            if names and names <= {_ALLOW_ANY}:
+            if not names:
+                self._maybe = True  # `permission_classes = base + [...]`: cannot be read
+                return False
+            if names <= {_ALLOW_ANY}:
                 return None  # explicitly public
-            return bool(names)
+            return True
         if drf and self.default_permissions:
             names = {p.rpartition(".")[2] for p in self.default_permissions}
             return not names <= {_ALLOW_ANY}
@@ -633,6 +677,14 @@ class UnauthenticatedEndpoint(ProjectRule):
         if "WEBSOCKET" in item.endpoint.methods:
             return True  # browsers cannot send headers: websockets authenticate in the handler
         if any(_public_by_design(full) for full in item.full):
+            return True
+        last = (handler or "").rpartition(".")[2].lower()
+        if _STATIC_HANDLER.search(last) or returns_constant(self.project, item.path,
+                                                             item.endpoint):
+            return True  # a frontend file, a constant or a redirect: nothing to protect
+        if set(item.endpoint.methods) <= {"GET", "HEAD"} and (
+                _METADATA_HANDLER.search(last)
+                or any(_METADATA.match(_last_literal(full)) for full in item.full)):
             return True
         if any(d.name.rpartition(".")[2] in _LOGIN_FORMS for d in item.endpoint.dependencies):
             return True
@@ -697,6 +749,12 @@ def _public_by_design(full: str) -> bool:
     if segments and _FILE.search(segments[-1]):
         return True
     return any(_PUBLIC_WORDS.search(segment) for segment in segments)
+
+
+def _last_literal(full: str) -> str:
+    segments = [s for s in full.lower().strip("/$^").split("/")
+                if s and not s.startswith(("{", "<", "(", ":"))]
+    return segments[-1].replace("\\", "") if segments else ""
 
 
 def _matches(name: str, patterns: tuple[str, ...]) -> bool:

@@ -29,6 +29,7 @@ what it is); what needs other modules is recorded as it is written:
   `code_verifier` while the client has no `code_challenge_method`); oauthlib
   `WebApplicationClient(...).prepare_request_uri()`/`prepare_authorization_request()` without
   `code_challenge`; a dict literal or `dict(...)` with `response_type` "code" and `client_id`,
+  `redirect_uri`, `scope` or `state`,
   and a URL string with `response_type=code` and `client_id=`, when neither it nor its function
   mentions `code_challenge` or PKCE.
 - `plain` (ARC603): `code_challenge_method` "plain" (keyword, dict entry, URL) and
@@ -37,7 +38,8 @@ what it is); what needs other modules is recorded as it is written:
   names bound to an authlib framework `OAuth(...)` registry; `<registry>.register(...)` calls
   (client name, whether `code_challenge_method` is set in `client_kwargs` or as a keyword, or
   cannot be read: `**kwargs`, a `client_kwargs` that is no literal dict, or no `authorize_url`/
-  `server_metadata_url`, when the app's configuration supplies the rest); `authorize_redirect()`/`create_authorization_url()` on a registered client
+  `server_metadata_url`, when the app's configuration supplies the rest);
+  `authorize_redirect()`/`create_authorization_url()` on a registered client
   (`oauth.google`, `oauth.create_client("google")`, a name bound to `oauth.register(...)`).
 - `client_kwargs_config`: the file names a `*_CLIENT_KWARGS` config key or
   `AUTHLIB_OAUTH_CLIENTS`, through which authlib's Flask/Django integrations can add
@@ -49,6 +51,7 @@ Tests and migrations record nothing: they exercise flows, they do not offer them
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
@@ -124,6 +127,9 @@ _FASTAPI_MODULES = ("fastapi.security", "fastapi.security.oauth2")
 _REGISTRATION_KEYS = ("client_id", "client_secret", "authorize_url", "access_token_url",
                       "server_metadata_url", "client_kwargs", "api_base_url", "authorize_params")
 
+# Parameters of an authorization request besides response_type (RFC 6749, 4.1.1): a dict with
+# response_type "code" and one of these is an authorization request, not a server's record.
+_REQUEST_KEYS = frozenset({"client_id", "redirect_uri", "scope", "state"})
 # A registration that names its endpoints is configured in the call, not by app settings.
 _ENDPOINT_KEYS = ("authorize_url", "server_metadata_url")
 
@@ -256,7 +262,8 @@ class OAuthCollector(AstCollector):
         scope: ast.AST = self._functions[-1] if self._functions else self.tree
         if scope is self.tree:
             return bool(_PKCE_WORDS.search(self.source))
-        lines = self.source.split("\n")[scope.lineno - 1:scope.end_lineno]  # type: ignore[attr-defined]
+        first, last = scope.lineno, scope.end_lineno  # type: ignore[attr-defined]
+        lines = self.source.split("\n")[first - 1:last]
         return bool(_PKCE_WORDS.search("\n".join(lines)))
 
     # -- classes of the file -------------------------------------------------------------------
@@ -373,7 +380,8 @@ class OAuthCollector(AstCollector):
                 default.args[0] if isinstance(default, ast.Call) and default.args else None
             )
             if self._is_form(param.annotation) or self._is_form(depends):
-                self.forms.append(Site(self.span_of(param), f"{node.name}()", node.name))  # type: ignore[arg-type]
+                span = self.span_of(param)  # type: ignore[arg-type]
+                self.forms.append(Site(span, f"{node.name}()", node.name))
 
     # -- keyword arguments, dict entries, item assignments, URLs ----------------------------------
     def _parameter(self, key: str, value: ast.expr, at: ast.AST) -> None:
@@ -409,7 +417,8 @@ class OAuthCollector(AstCollector):
             keys[text] = value
             self._parameter(text, value, key)
         response = self._string(keys.get("response_type"))
-        if (response is not None and _is_code(response) and "client_id" in keys and not spread
+        if (response is not None and _is_code(response) and keys.keys() & _REQUEST_KEYS
+                and not spread
                 and "code_challenge" not in keys and not self._mentions_pkce(node)):
             self.no_pkce.append(self._site(
                 node, 'an authorization request built by hand (response_type "code")'))
@@ -468,7 +477,7 @@ class OAuthCollector(AstCollector):
         keys = {k.arg for k in node.keywords}
         response = next((self._string(k.value) for k in node.keywords
                          if k.arg == "response_type"), None)
-        if (response is not None and _is_code(response) and "client_id" in keys
+        if (response is not None and _is_code(response) and keys & _REQUEST_KEYS
                 and None not in keys and not node.args and "code_challenge" not in keys
                 and not self._mentions_pkce(node)):
             self.no_pkce.append(self._site(
@@ -772,5 +781,13 @@ def oauth_facts(project: ProjectModel) -> list[tuple[str, FileOAuth]]:
             if isinstance(fact, FileOAuth)]
 
 
-def where(path: str, span: Span) -> str:
-    return f"{path}:{span.line}"
+def where(project: ProjectModel, path: str, span: Span, seen_from: str) -> str:
+    """`line 12` in the finding's own file, else `pkg/auth.py:12` from the project root."""
+    if path == seen_from:
+        return f"line {span.line}"
+    shown = path
+    if project.root is not None:
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(project.root))
+        if not relative.startswith(".."):
+            shown = relative.replace(os.sep, "/")
+    return f"{shown}:{span.line}"

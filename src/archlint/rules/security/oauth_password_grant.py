@@ -49,7 +49,8 @@ class OAuthPasswordGrant(ProjectRule):
       `authorization_grant_type=Application.GRANT_PASSWORD` (or `"password"`).
     - FastAPI: a function parameter of type `OAuth2PasswordRequestForm` (or `...Strict`, or a
       subclass; through `Annotated[..., Depends()]` or `= Depends(...)`) is the token endpoint
-      of a password flow, and is reported on that parameter. The `OAuth2PasswordBearer(tokenUrl=...)`
+      of a password flow, and is reported on that parameter. The
+      `OAuth2PasswordBearer(tokenUrl=...)`
       instances that point clients at it are the same flow and are named in that finding, not
       reported again. An `OAuth2PasswordBearer` is reported by itself only when the project has
       no such endpoint: it still declares the password flow in the OpenAPI document (Swagger UI
@@ -208,7 +209,8 @@ class OAuthPasswordGrant(ProjectRule):
                     help=_HELP,
                 )
         for path, site in forms:
-            named = "; ".join(f"{b.what} at {where(p, b.span)}" for p, b in bearers[:3])
+            named = "; ".join(f"{b.what} at {where(self.project, p, b.span, path)}"
+                             for p, b in bearers[:3])
             message = (f"{site.what} takes an OAuth2PasswordRequestForm: it is the token endpoint "
                        "of the OAuth 2.0 resource-owner password grant (grant_type=password), "
                        "removed in OAuth 2.1")

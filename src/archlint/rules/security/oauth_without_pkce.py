@@ -24,7 +24,8 @@ _HELP = (
     "token request (RFC 7636): requests-oauthlib OAuth2Session(..., pkce=\"S256\"); authlib "
     "OAuth2Session(..., code_challenge_method=\"S256\") and create_authorization_url(url, "
     "code_verifier=generate_token(48)); oauthlib WebApplicationClient.create_code_verifier() and "
-    "create_code_challenge(verifier, \"S256\"); by hand, code_challenge=BASE64URL(SHA256(verifier)) "
+    "create_code_challenge(verifier, \"S256\"); by hand, "
+    "code_challenge=BASE64URL(SHA256(verifier)) "
     "and code_challenge_method=S256"
 )
 _REGISTERED_HELP = (
@@ -32,7 +33,8 @@ _REGISTERED_HELP = (
     "authlib then makes a code_verifier, sends its S256 code_challenge, and passes the verifier "
     "at the token exchange by itself"
 )
-_PLAIN_HELP = "use code_challenge_method=S256: the challenge is then a hash the verifier cannot be read from"
+_PLAIN_HELP = ("use code_challenge_method=S256: the challenge is then a hash the verifier cannot "
+               "be read from")
 
 
 class OAuthWithoutPkce(ProjectRule):
@@ -61,7 +63,9 @@ class OAuthWithoutPkce(ProjectRule):
     - oauthlib `WebApplicationClient(...).prepare_request_uri()` /
       `prepare_authorization_request()` without `code_challenge`.
     - Authorization requests built by hand: a dict literal or `dict(...)` with
-      `"response_type": "code"` and `client_id`, or a URL string or f-string with
+      `"response_type": "code"` and another authorization-request parameter (`client_id`,
+      `redirect_uri`, `scope`, `state`: a provider's `authorize_params`), or a URL string or
+      f-string with
       `response_type=code` and `client_id=`, when neither it nor its function mentions
       `code_challenge` or PKCE (a challenge added later, `params["code_challenge"] = ...`, is
       seen that way).
@@ -191,7 +195,7 @@ class OAuthWithoutPkce(ProjectRule):
                 return await oauth.google.authorize_redirect(request, CALLBACK)
             """,
             line=6,
-            message='the authlib client "google" is registered at example.py:4 without '
+            message='the authlib client "google" is registered at line 4 without '
                     "code_challenge_method",
         ),
         Invalid(
@@ -253,7 +257,8 @@ class OAuthWithoutPkce(ProjectRule):
             for reg in fact.registrations:
                 identity = owner_identity(self.project, path, reg.registry)
                 if identity in registries:
-                    by_registry.setdefault(identity, []).append((path, reg))  # type: ignore[arg-type]
+                    key: tuple[str, str] = identity  # type: ignore[assignment]
+                    by_registry.setdefault(key, []).append((path, reg))
                     module = modules.module_of.get(path)
                     if reg.bound and module:
                         by_binding[(module, reg.bound)] = (path, reg)
@@ -266,10 +271,12 @@ class OAuthWithoutPkce(ProjectRule):
                 if start.client is None and start.bound is None:
                     what = (f"the client is chosen at run time, and none of the {len(found)} "
                             f"clients registered on that registry (first at "
-                            f"{where(reg_path, reg.span)}) sets code_challenge_method")
+                            f"{where(self.project, reg_path, reg.span, path)}) sets "
+                            "code_challenge_method")
                 else:
                     what = (f'the authlib client "{reg.name or start.client}" is registered at '
-                            f"{where(reg_path, reg.span)} without code_challenge_method")
+                            f"{where(self.project, reg_path, reg.span, path)} without "
+                            "code_challenge_method")
                 self.report_at(
                     path, start.span,
                     f"{start.call} starts an OAuth authorization-code flow without PKCE: {what}",

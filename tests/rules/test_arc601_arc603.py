@@ -273,3 +273,18 @@ def test_a_register_method_of_something_else_is_no_registration():
 def test_client_sessions_and_hand_built_requests(source, reported):
     found = lines(OAuthWithoutPkce, source)
     assert bool(found) is reported, found
+
+
+def test_a_login_url_that_another_method_extends_with_a_challenge_is_not_reported():
+    # JupyterHub's HubOAuth: the base login URL, and the handler that adds the PKCE challenge
+    source = (
+        "class HubOAuth:\n"
+        "    def _login_url(self):\n"
+        "        return url_concat(self.authorize_url, {'client_id': self.client_id,\n"
+        "                                               'response_type': 'code'})\n"
+        "class Handler:\n"
+        "    def get_login_url(self):\n"
+        "        params = {'code_challenge': self.challenge(), 'code_challenge_method': 'S256'}\n"
+        "        return url_concat(self.hub_auth.login_url, params)\n"
+    )
+    assert lines(OAuthWithoutPkce, source) == []

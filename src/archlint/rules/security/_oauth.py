@@ -30,8 +30,8 @@ what it is); what needs other modules is recorded as it is written:
   `WebApplicationClient(...).prepare_request_uri()`/`prepare_authorization_request()` without
   `code_challenge`; a dict literal or `dict(...)` with `response_type` "code" and `client_id`,
   `redirect_uri`, `scope` or `state`,
-  and a URL string with `response_type=code` and `client_id=`, when neither it nor its function
-  mentions `code_challenge` or PKCE.
+  and a URL string with `response_type=code` and `client_id=`, when the file never mentions
+  `code_challenge` or PKCE.
 - `plain` (ARC603): `code_challenge_method` "plain" (keyword, dict entry, URL) and
   requests-oauthlib `pkce="plain"`.
 - `registries`, `registrations`, `flow_starts` (ARC603, resolved in the project phase): module
@@ -185,6 +185,7 @@ class OAuthCollector(AstCollector):
         self._functions: list[Function] = []
         self._scopes: list[dict[str, ast.expr]] = []
         self._self_attrs: list[dict[str, ast.expr]] = []
+        self._pkce_mentioned: bool | None = None
         self._registered: set[str] = set()  # grant classes whose register_grant() was reported
         self._visit(self.tree)
         for cls, kind in self.grants.items():
@@ -256,15 +257,13 @@ class OAuthCollector(AstCollector):
     def _site(self, node: ast.AST, what: str) -> Site:
         return Site(self.span_of(node), what, self._function())  # type: ignore[arg-type]
 
-    def _mentions_pkce(self, node: ast.AST) -> bool:
-        """The enclosing function (or, at module level, the file) mentions code_challenge or
-        PKCE: the challenge may be added to the parameters later (`params.update(pkce)`)."""
-        scope: ast.AST = self._functions[-1] if self._functions else self.tree
-        if scope is self.tree:
-            return bool(_PKCE_WORDS.search(self.source))
-        first, last = scope.lineno, scope.end_lineno  # type: ignore[attr-defined]
-        lines = self.source.split("\n")[first - 1:last]
-        return bool(_PKCE_WORDS.search("\n".join(lines)))
+    def _mentions_pkce(self) -> bool:
+        """The file mentions code_challenge or PKCE: the challenge may be added to the request
+        elsewhere (`params.update(pkce)`, or a login URL that another method of the file
+        extends with `code_challenge`, as JupyterHub's HubOAuth does)."""
+        if self._pkce_mentioned is None:
+            self._pkce_mentioned = bool(_PKCE_WORDS.search(self.source))
+        return self._pkce_mentioned
 
     # -- classes of the file -------------------------------------------------------------------
     def _grant_classes(self) -> dict[ast.ClassDef, str]:
@@ -419,7 +418,7 @@ class OAuthCollector(AstCollector):
         response = self._string(keys.get("response_type"))
         if (response is not None and _is_code(response) and keys.keys() & _REQUEST_KEYS
                 and not spread
-                and "code_challenge" not in keys and not self._mentions_pkce(node)):
+                and "code_challenge" not in keys and not self._mentions_pkce()):
             self.no_pkce.append(self._site(
                 node, 'an authorization request built by hand (response_type "code")'))
 
@@ -440,7 +439,7 @@ class OAuthCollector(AstCollector):
             if is_implicit(value):
                 self.implicit.append(self._site(node, f"response_type={value} in a URL"))
             elif (_is_code(value) and "client_id=" in text and "code_challenge" not in text
-                  and not self._mentions_pkce(node)):
+                  and not self._mentions_pkce()):
                 self.no_pkce.append(self._site(
                     node, "an authorization URL built by hand (response_type=code)"))
         for match in _GRANT_TYPE.finditer(text):
@@ -479,7 +478,7 @@ class OAuthCollector(AstCollector):
                          if k.arg == "response_type"), None)
         if (response is not None and _is_code(response) and keys & _REQUEST_KEYS
                 and None not in keys and not node.args and "code_challenge" not in keys
-                and not self._mentions_pkce(node)):
+                and not self._mentions_pkce()):
             self.no_pkce.append(self._site(
                 node, 'an authorization request built by hand (response_type "code")'))
 

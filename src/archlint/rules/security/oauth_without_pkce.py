@@ -66,9 +66,9 @@ class OAuthWithoutPkce(ProjectRule):
       `"response_type": "code"` and another authorization-request parameter (`client_id`,
       `redirect_uri`, `scope`, `state`: a provider's `authorize_params`), or a URL string or
       f-string with
-      `response_type=code` and `client_id=`, when neither it nor its function mentions
-      `code_challenge` or PKCE (a challenge added later, `params["code_challenge"] = ...`, is
-      seen that way).
+      `response_type=code` and `client_id=`, when the file never mentions `code_challenge` or
+      PKCE (the challenge may be added later: `params["code_challenge"] = ...` in the same
+      function, or another method that extends the URL).
     - `code_challenge_method="plain"` anywhere (keyword, dict entry, URL) and requests-oauthlib
       `pkce="plain"`.
 

@@ -99,6 +99,16 @@ CORPUS: list[tuple[str, str, str | None]] = [
     # PR-Agent (119 modules, async git-provider and LLM handlers): tenacity `@retry` on LLM
     # calls, the only retry decorators in the corpus (ARC404).
     ("pr-agent", "0.49.0", "657d2f8e495c5a256d091077a7a33ddaf8252dd16f97727da3de06f139c581ca"),
+    # OAuth servers and clients for ARC601-ARC603: JupyterHub (Tornado) is an OAuth 2 provider
+    # built on oauthlib and the client of it for every single-user server (HubOAuth);
+    # OAuthenticator's authenticators build authorization and token requests for GitHub,
+    # Google, GitLab, Azure AD, Bitbucket, CILogon and generic providers.
+    ("jupyterhub", "6.1.1", "ae20ed7b3d7cef1dd5d51e28723fd53853d69f732e7a9e84a73136acab454248"),
+    (
+        "oauthenticator",
+        "17.4.0",
+        "2b59a8d71f0e2822fad243837eb325b4d12b365c6aedfd3cc88f73e9f00486e8",
+    ),
 ]
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -21,7 +21,7 @@ from fastapi import Depends, FastAPI
 {imports}
 app = FastAPI()
 
-@app.get("/me")
+@app.get("/orders")
 def me(user=Depends({guard})):
     return user
 
@@ -123,11 +123,11 @@ def test_each_app_decides_for_itself():
         private = FastAPI()
         public = FastAPI()
 
-        @private.get("/me")
+        @private.get("/secrets")
         def me(user=Depends(get_current_user)):
             return user
 
-        @private.get("/secrets")
+        @private.post("/secrets")
         def secrets():
             return []
 
@@ -145,7 +145,7 @@ def test_public_paths_are_matched_after_prefixes_and_can_be_configured():
         app = FastAPI()
         router = APIRouter(prefix="/api/v1")
 
-        @router.get("/me")
+        @router.get("/items")
         def me(user=Depends(get_current_user)):
             return user
 
@@ -153,7 +153,7 @@ def test_public_paths_are_matched_after_prefixes_and_can_be_configured():
         def recover(email: str):
             return {}
 
-        @router.get("/items")
+        @router.post("/items")
         def items():
             return []
 
@@ -172,12 +172,12 @@ def test_flask_before_request_on_the_blueprint_guards_its_views():
         app = Flask(__name__)
         admin = Blueprint("admin", __name__, url_prefix="/admin")
 
-        @app.get("/me")
+        @app.get("/feed")
         @jwt_required()
         def me():
             return {}
 
-        @app.get("/feed")
+        @app.post("/feed")
         def feed():
             return []
 
@@ -194,66 +194,56 @@ def test_flask_before_request_on_the_blueprint_guards_its_views():
     assert lines(source) == [11]
 
 
-URLS = ("from django.urls import path\nfrom shop import views\n"
-        "urlpatterns = [path('a/', views.a), path('b/', views.B.as_view())]\n")
+URLS = ("from django.urls import path\nfrom shop import views, other\n"
+        "urlpatterns = [path('a/', views.a), path('b/', other.B.as_view())]\n")
+GUARDED_VIEW = ("from django.contrib.auth.decorators import login_required\n"
+                "@login_required\ndef a(request):\n    return None\n")
+
+
+def django(other, files=None):
+    return lines(other, {"shop/urls.py": URLS, "shop/views.py": GUARDED_VIEW, **(files or {})},
+                 "shop/other.py")
 
 
 def test_drf_default_permission_classes_guard_drf_views_and_allow_any_opts_out():
-    views = """\
-        from django.contrib.auth.decorators import login_required
-        from rest_framework.views import APIView
-
-        @login_required
-        def a(request):
-            return None
-
-        class B(APIView):
-            pass
-    """
-    assert lines(views, {"shop/urls.py": URLS}, "shop/views.py") == [8]
+    open_view = "from rest_framework.views import APIView\nclass B(APIView):\n    pass\n"
+    assert django(open_view) == [2]
     settings = ("REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': "
                 "['rest_framework.permissions.IsAuthenticated']}\n")
-    assert lines(views, {"shop/urls.py": URLS, "shop/settings.py": settings},
-                 "shop/views.py") == []
+    assert django(open_view, {"shop/settings.py": settings}) == []
+    allow_any = open_view.replace("    pass", "    permission_classes = [AllowAny]").replace(
+        "from rest_framework.views", "from rest_framework.permissions import AllowAny\n"
+        "from rest_framework.views")
+    assert django(allow_any) == []
 
 
 def test_django_mixins_through_the_projects_own_base_class():
-    views = """\
-        from django.contrib.auth.mixins import LoginRequiredMixin
-        from django.views import View
+    base = ("from django.contrib.auth.mixins import LoginRequiredMixin\n"
+            "from django.views import View\n"
+            "class Private(LoginRequiredMixin, View):\n    pass\n")
+    assert django("from django.http import JsonResponse\nfrom shop.base import Private\n"
+                  "class B(Private):\n    pass\n",
+                  {"shop/base.py": base}) == []
+    assert django("from django.views import View\nclass B(View):\n    pass\n") == [2]
 
-        class Private(LoginRequiredMixin, View):
-            pass
 
-        def a(request):
-            return None
-
-        class B(Private):
-            pass
-    """
-    assert lines(views, {"shop/urls.py": URLS}, "shop/views.py") == [7]
+def test_a_view_module_that_guards_some_views_decides_view_by_view():
+    views = GUARDED_VIEW + "def c(request):\n    return None\n"
+    urls = URLS.replace("path('a/', views.a)", "path('a/', views.a), path('c/', views.c)")
+    result = run_rule(RULE, views, path="shop/views.py",
+                      files={"shop/urls.py": urls, "shop/other.py": "class B:\n    pass\n"})
+    assert [(f.path, f.span.line) for f in result.findings] == [("shop/other.py", 1)]
 
 
 def test_django_login_required_middleware_guards_every_view_but_opt_outs():
-    views = """\
-        from django.contrib.auth.decorators import login_not_required, login_required
-
-        @login_not_required
-        def a(request):
-            return None
-
-        @login_required
-        def c(request):
-            return None
-
-        class B:
-            pass
-    """
-    settings = ("MIDDLEWARE = ['django.contrib.auth.middleware.LoginRequiredMiddleware']\n")
-    urls = URLS.replace("path('a/', views.a)", "path('a/', views.a), path('c/', views.c)")
-    assert lines(views, {"shop/urls.py": urls, "shop/settings.py": settings},
-                 "shop/views.py") == []
-    assert lines(views, {"shop/urls.py": urls}, "shop/views.py") == [11]
+    settings = "MIDDLEWARE = ['django.contrib.auth.middleware.LoginRequiredMiddleware']\n"
+    open_view = "from django.views import View\nclass B(View):\n    pass\n"
+    assert django(open_view, {"shop/settings.py": settings}) == []
+    opted_out = ("from django.contrib.auth.decorators import login_not_required\n"
+                 "@login_not_required\ndef b(request):\n    return None\n")
+    urls = URLS.replace("other.B.as_view()", "other.b")
+    assert lines(opted_out, {"shop/urls.py": urls, "shop/views.py": GUARDED_VIEW,
+                             "shop/settings.py": settings}, "shop/other.py") == []
 
 
 def test_a_partial_scan_stays_quiet():

@@ -87,6 +87,7 @@ _FILE = re.compile(r"\\?\.[a-z0-9]{1,5}\$?$")  # `sw.js`, `robots.txt`, Django's
 _DRF_BASES = ("APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet",
               "ReadOnlyModelViewSet", "ViewSetMixin")
 _LOGIN_FORMS = ("OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict")
+_OWNER_WORD = {FLASK: "blueprint", STARLETTE: "router", FASTAPI: "router"}
 _LABEL = {FASTAPI: "FastAPI", STARLETTE: "Starlette", FLASK: "Flask", DJANGO: "Django",
           DRF: "Django"}
 
@@ -110,14 +111,23 @@ class _Seen:
     # `before_request` hook, a middleware or a call named for authentication): not reported,
     # and no evidence that the app authenticates either.
     maybe: bool = False
+    owner: Identity | str = ""  # its router or blueprint (Django: the views module)
 
 
 class UnauthenticatedEndpoint(ProjectRule):
     """## What it does
     Flags an HTTP endpoint that no authentication guards, in an app that authenticates its
-    other endpoints: the one route someone forgot. An app that authenticates nowhere is public
-    by design (or authenticated in front of it) and stays quiet. One finding per endpoint, on
-    its route decorator (Django: the view's `def`/`class` line).
+    other endpoints: the route someone forgot. An app that authenticates nowhere is public by
+    design (or authenticated in front of it) and stays quiet. One finding per endpoint, on its
+    route decorator (Django: the view's `def`/`class` line), when either
+    - no endpoint of its router or blueprint (Django: of its views module) is guarded: a whole
+      router left open in an app that authenticates; or
+    - the same full path is guarded for another method (`GET /users/{id}` requires a user,
+      `DELETE /users/{id}` does not).
+
+    An open endpoint in a router that guards its other endpoints, on a path of its own, is a
+    decision taken endpoint by endpoint (rates, QR codes, payment status by hash, public
+    flows in the backends this rule was tried on) and is not reported.
 
     What guards an endpoint:
     - FastAPI: a `Depends()`/`Security()` on the route's parameters (also through
@@ -302,8 +312,8 @@ class UnauthenticatedEndpoint(ProjectRule):
             bearer = HTTPBearer()
             app = FastAPI()
 
-            @app.get("/users/me")
-            def me(credentials=Depends(bearer)):
+            @app.get("/users/{id}")
+            def read_user(id: int, credentials=Depends(bearer)):
                 return credentials
 
             @app.delete("/users/{id}")
@@ -365,12 +375,12 @@ class UnauthenticatedEndpoint(ProjectRule):
             def account():
                 return {}
 
-            @app.post("/account/delete")
+            @app.delete("/account")
             def delete_account():
                 return {}
             """,
             line=11,
-            message="other endpoints of this Flask app require one",
+            message="while the same path requires one for another method (GET /account",
         ),
     ]
 
@@ -395,18 +405,31 @@ class UnauthenticatedEndpoint(ProjectRule):
                     continue  # a deliberate opt-out (AllowAny, login_not_required)
                 seen.append(_Seen(path, endpoint, framework, full,
                                   self._group(path, endpoint, framework), guarded,
-                                  self._maybe))
+                                  self._maybe, self._owner(path, endpoint, framework)))
                 self._trap(path, endpoint, framework)
         guarded_in: dict[Identity | str, _Seen] = {}
+        owners_guarded: set[Identity | str] = set()
+        guarded_paths: dict[tuple[Identity | str, str], _Seen] = {}
         for item in seen:
             if item.guarded:
                 guarded_in.setdefault(item.group, item)
+                owners_guarded.add(item.owner)
+                for full in item.full:
+                    guarded_paths.setdefault((item.group, full), item)
         reported: set[tuple[str, int]] = set()
         for item in seen:
             example = guarded_in.get(item.group)
             if item.guarded or item.maybe or example is None or self._public(item):
                 continue
-            self._report(item, example, reported)
+            if item.owner not in owners_guarded:
+                self._report(item, example, reported, whole_owner=True)
+                continue
+            # Its router guards other endpoints and not this one: a decision per endpoint,
+            # unless the same path is guarded for another method (GET guarded, DELETE open).
+            sibling = next((guarded_paths[(item.group, full)] for full in item.full
+                            if (item.group, full) in guarded_paths), None)
+            if sibling is not None:
+                self._report(item, sibling, reported, whole_owner=False)
 
     # -- the project's guards -----------------------------------------------------------------
     def _index(self) -> None:
@@ -704,7 +727,16 @@ class UnauthenticatedEndpoint(ProjectRule):
             "lists is ignored and the endpoint is open",
             help="move it to the route decorator: `@router.get(..., dependencies=[Depends(...)])`")
 
-    def _report(self, item: _Seen, example: _Seen, reported: set[tuple[str, int]]) -> None:
+    def _owner(self, path: str, endpoint: Endpoint, framework: str) -> Identity | str:
+        """Where the endpoint's authentication is decided along with its neighbours': its
+        router, blueprint or app; for Django, the module that defines the view."""
+        if framework in (DJANGO, DRF):
+            located = handler_definition(self.project, path, endpoint)
+            return located[0] if located is not None else path
+        return owner_identity(self.project, path, endpoint.owner) or f"{path}:{framework}"
+
+    def _report(self, item: _Seen, example: _Seen, reported: set[tuple[str, int]],
+                whole_owner: bool) -> None:
         where = report_location(self.project, item.path, item.endpoint, item.framework)
         if where is None or (where[0], where[1].line) in reported:
             return
@@ -719,8 +751,15 @@ class UnauthenticatedEndpoint(ProjectRule):
             DJANGO: "no login_required, LoginRequiredMixin or DRF permission class",
             DRF: "no login_required, LoginRequiredMixin or DRF permission class",
         }[item.framework]
-        message = (f"{subject} has no authentication: {looked}, while other endpoints of this "
-                   f"{label} {scope} require one (e.g. {_describe(example)})")
+        if whole_owner:
+            where_decided = ("views module" if item.framework in (DJANGO, DRF)
+                             else _OWNER_WORD.get(item.framework, "router"))
+            message = (f"{subject} has no authentication: {looked}, and no endpoint of its "
+                       f"{where_decided} has one, while other endpoints of this {label} {scope} "
+                       f"require one (e.g. {_describe(example)})")
+        else:
+            message = (f"{subject} has no authentication: {looked}, while the same path "
+                       f"requires one for another method ({_describe(example)})")
         example_at = report_location(self.project, example.path, example.endpoint,
                                      example.framework)
         related = [Related(example_at[1], "a guarded endpoint", example_at[0])] \

@@ -73,7 +73,7 @@ _PUBLIC_WORDS = re.compile(
     r"auth(?!or)|login|logout|sign-?in|sign-?out|sign-?up|register|token|sso|saml|oidc|ldap|mfa|"
     r"2fa|otp|password|callback|webhook|swagger|redoc|openapi|^docs$|session-cookie|"
     # third parties that call in and sign their requests
-    r"^slack$|^teams$|^discord$|^telegram$|^whatsapp$|^twilio$|^stripe$|"
+    r"^slack$|^teams$|^discord$|^telegram$|^whatsapp$|^twilio$|^stripe$|^ingress$|"
     # what a login page loads before anyone is signed in
     r"translations?|^i18n$|^locales?$|^avatars?$")
 # GET endpoints that describe the app: what a client asks before it signs in
@@ -81,8 +81,11 @@ _METADATA = re.compile(
     r"^(?:version|changelog|config|configuration|info|server[-_]?info|status|feature[-_]?flags|"
     r"features|[a-z-]*tips|serviceproviderconfigs?|schemas|resourcetypes)$")
 _METADATA_HANDLER = re.compile(r"(?:^|_)(?:version|changelog|status|server_info|config)$")
-# Handlers that serve files of the frontend: `serve`, `serve_asset_file`, `get_logo`
-_STATIC_HANDLER = re.compile(r"^serve|static|asset|logo|favicon|frontend|avatar")
+# Handlers that serve files of the frontend (`serve`, `serve_asset_file`, `get_logo`), send
+# the client elsewhere (`read_folder_redirect`), or answer that nothing is there
+# (`api_not_found`): nothing to protect
+_STATIC_HANDLER = re.compile(
+    r"^serve|static|asset|logo|favicon|frontend|avatar|redirect|not_found|catch_all|fallback")
 _FILE = re.compile(r"\\?\.[a-z0-9]{1,5}\$?$")  # `sw.js`, `robots.txt`, Django's `sw\.js$`
 _DRF_BASES = ("APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet",
               "ReadOnlyModelViewSet", "ViewSetMixin")
@@ -194,9 +197,10 @@ class UnauthenticatedEndpoint(ProjectRule):
       with a file extension: `sw.js`, `samples/data.csv`).
     - Websocket endpoints: a browser cannot send an Authorization header, so they check a
       token in the handler, where this rule does not look.
-    - Third-party callbacks (`/slack/events`, Stripe, Twilio, ... segments: they sign their
-      requests), what a login page loads (translations, avatars), frontend files (handlers
-      named `serve*` or for static files, assets, logos or favicons), and GET endpoints that
+    - Third-party callbacks (`/slack/events`, Stripe, Twilio, `ingress` segments: they sign
+      their requests), what a login page loads (translations, avatars), frontend files,
+      redirects and not-found answers (handlers named `serve*` or for static files, assets,
+      logos, favicons, redirects, `not_found`, catch-alls), and GET endpoints that
       describe the app (`/version`, `/changelog`, `/config`, `/info`, `/status`,
       `/feature-flags`, SCIM's `/Schemas` and `/ResourceTypes`): public by design in the
       backends this rule was tried on. A sensitive `/config` behind a guard elsewhere is the

@@ -206,3 +206,19 @@ def test_files_without_constants_record_nothing() -> None:
                             [(ConstantCollector, ConstantCollector.Options())])
     assert result.facts.get("constants", []) == [] or isinstance(
         result.facts["constants"][0], FileConstants)
+
+
+def test_decouple_reads_fold_to_their_cast_default() -> None:
+    table = project({"s.py": (
+        "import decouple\nfrom decouple import config as cfg\n"
+        "config = decouple.AutoConfig()\n"
+        "A = config('A', default='30', cast=int)\n"
+        "B = cfg('B', default=2.5, cast=float)\n")})
+    assert (table.evaluate("s", "A").value, table.evaluate("s", "A").env) == (30, "A")
+    assert table.evaluate("s", "B").value == 2.5
+
+
+def test_dict_entries_are_kept_even_when_other_entries_do_not_fold() -> None:
+    table = project({"s.py": "D = {'A': ('x',), 'B': 5, 'C': [1]}\n"})
+    (located,) = list(table.all())
+    assert [e.key for e in located.constant.entries] == ["B"]

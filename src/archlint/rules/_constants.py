@@ -33,7 +33,7 @@ Project phase: `constants(project)` (built once per scan) gives a `Constants` th
 
 Decisions:
 - Environment reads fold to their default: `int(os.getenv("X", "60"))`,
-  `os.environ.get("X", 60)`, python-decouple `config("X", default=60, cast=int)`, and
+  `os.environ.get("X", 60)`, python-decouple `config("X", default="60", cast=int)`, and
   pydantic-settings field defaults (`X: int = 60`, `Field(default=60)`, `Field(60)`), which an
   environment variable overrides too. The default is what the code ships and what runs where the
   variable is not set; `Folded.env` names the variable so messages can say so. A read without a
@@ -159,18 +159,20 @@ class ConstantCollector(AstCollector):
             targets, value = [stmt.target], stmt.value
         else:
             return
-        if not targets or not _foldable(value):
+        if not targets:
             return
-        if isinstance(value, ast.Dict):
+        if isinstance(value, ast.Dict):  # settings dicts: each entry on its own
             entries = tuple(
                 Entry(key.value, ast.unparse(item),
                       _join(self.span_of(key), self.span_of(item)))
                 for key, item in zip(value.keys, value.values)
                 if isinstance(key, ast.Constant) and isinstance(key.value, str)
-                and len(ast.unparse(item)) <= _MAX_TEXT)
+                and _foldable(item) and len(ast.unparse(item)) <= _MAX_TEXT)
             for target in targets:
                 yield Constant(prefix + target.id, "", self.span_of(target), self.span_of(value),
                                entries, True)
+            return
+        if not _foldable(value):
             return
         text = ast.unparse(value)
         if len(text) > _MAX_TEXT:
@@ -279,6 +281,7 @@ _NOW = frozenset({
 })
 _ENV_READS = frozenset({"os.getenv", "os.environ.get", "decouple.config",
                         "os.environ.setdefault"})
+_ENV_READERS = frozenset({"decouple.AutoConfig", "decouple.Config"})
 _FIELDS = frozenset({"pydantic.Field", "pydantic.fields.Field", "sqlmodel.Field",
                      "dataclasses.field", "pydantic_settings.Field", "attr.ib", "attrs.field"})
 _DJANGO_SETTINGS = "django.conf.settings"
@@ -549,6 +552,24 @@ class _Folder:
             return self.call(expr)
         return None
 
+    def made_by(self, func: ast.expr) -> str | None:
+        """A module-level callable made by a known call: `config = decouple.AutoConfig(...)`
+        reads the environment as `decouple.config` does."""
+        if not isinstance(func, ast.Name):
+            return None
+        located = self.constants.locate(self.module, func.id, self.depth + 1)
+        if located is None or not located.constant.value.endswith(")"):
+            return None
+        try:
+            value = ast.parse(located.constant.value, mode="eval").body
+        except SyntaxError:
+            return None
+        if not isinstance(value, ast.Call):
+            return None
+        written = dotted(value.func)
+        maker = self.constants.qualify(located.module, written) if written else None
+        return "decouple.config" if maker in _ENV_READERS else None
+
     def on_call(self, expr: ast.expr) -> Located | None:
         """`get_settings().X`: an attribute of what a call without arguments returns."""
         rest: list[str] = []
@@ -609,7 +630,7 @@ class _Folder:
                 if func.attr != "total_seconds" and inner.kind == INSTANT:
                     return inner
                 return None
-        qualified = self.qualified(func)
+        qualified = self.qualified(func) or self.made_by(func)
         name = qualified or (func.id if isinstance(func, ast.Name) else None)
         if name in _TIMEDELTA:
             return self.timedelta(call)
@@ -636,6 +657,15 @@ class _Folder:
             if variable is None or default is None:
                 return None
             inner = self.fold(default)
+            cast = argument(call, None, "cast")  # python-decouple: config("X", default="30", cast=int)
+            if inner is not None and inner.kind == STRING and isinstance(cast, ast.Name) \
+                    and cast.id in ("int", "float"):
+                try:
+                    number = float(str(inner.value))
+                except ValueError:
+                    return None
+                inner = replace(inner, kind=NUMBER,
+                                value=int(number) if cast.id == "int" else number)
             return replace(inner, env=variable) if inner is not None else None
         if name in _FIELDS or (qualified or "").endswith(".Field"):
             default = argument(call, 0, "default")

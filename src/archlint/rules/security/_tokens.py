@@ -12,7 +12,7 @@ Per file (phase 1), from CPython's `ast`, `TokenCollector` records one `FileToke
   `exp` values are kept as source text with the function's locals inlined (`expire = now +
   delta` then `{"exp": expire}` gives `datetime.utcnow() + timedelta(hours=1)`); a parameter or
   a name bound some other way becomes `__local__`, which never folds. A local assigned in
-  several branches gives one variant per assignment (at most 4).
+  several branches, or to `a or b` / `a if c else b`, gives one variant per value (at most 4).
 - `settings` (`SettingSet`): lifetimes set at run time: `app.config["JWT_ACCESS_TOKEN_EXPIRES"] =
   ...`, `app.config.update(JWT_ACCESS_TOKEN_EXPIRES=...)` / `.update({...})` /
   `.from_mapping(...)`, and any `X["KEY"] = ...` whose key names an access-token lifetime;
@@ -137,10 +137,10 @@ class _Scope:
         for stmt in self.statements:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], ast.Name):
-                self.assigned.setdefault(stmt.targets[0].id, []).append(stmt.value)
+                self.assigned.setdefault(stmt.targets[0].id, []).extend(_either(stmt.value))
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
                     and stmt.value is not None:
-                self.assigned.setdefault(stmt.target.id, []).append(stmt.value)
+                self.assigned.setdefault(stmt.target.id, []).extend(_either(stmt.value))
             else:
                 for sub in ast.walk(stmt):
                     if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
@@ -196,6 +196,16 @@ class _Replace(ast.NodeTransformer):
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.expr:  # noqa: N802
         return node
+
+
+def _either(value: ast.expr) -> list[ast.expr]:
+    """`minutes = expire_minutes or settings.X`: either operand, one variant each (the
+    parameter's default None picks the setting)."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        return list(value.values)
+    if isinstance(value, ast.IfExp):  # `a if cond else b`
+        return [value.body, value.orelse]
+    return [value]
 
 
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

@@ -525,7 +525,9 @@ class LongLivedAccessToken(ProjectRule):
         if uses:
             use_what, use_path, use_span = uses[0]
             more = f" and {len(uses) - 1} more place(s)" if len(uses) > 1 else ""
-            what += f"; used in {use_what} at {use_path}:{use_span.line}{more}"
+            at = f"line {use_span.line}" if use_path == lifetime.path \
+                else f"{use_path}:{use_span.line}"
+            what += f"; used in {use_what} at {at}{more}"
         related = [Related(s, f"used here ({w})", p) for w, p, s in uses[:3]]
         self.report_at(lifetime.path, lifetime.span, what, help=self._help(), related=related)
 

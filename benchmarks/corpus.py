@@ -109,6 +109,21 @@ CORPUS: list[tuple[str, str, str | None]] = [
         "17.4.0",
         "2b59a8d71f0e2822fad243837eb325b4d12b365c6aedfd3cc88f73e9f00486e8",
     ),
+    # Backends that issue their own JWTs, for ARC604/ARC605 (token lifetimes and rotation):
+    # Langflow's FastAPI server (pydantic-settings token lifetimes, a /refresh endpoint),
+    # LNbits (FastAPI, python-jose, settings-driven token expiry) and Karrio's Django server
+    # (djangorestframework-simplejwt).
+    (
+        "langflow-base",
+        "1.13.0",
+        "e15db23e16cf27d6d1ac8fcc5030cf25ad3a04356a9581862b4e97de739dd3a2",
+    ),
+    ("lnbits", "1.6.2", "25649a8b40f58e30e19aa9bb3c391a92b26e47cf9f028818fcab10b38a849339"),
+    (
+        "karrio-server",
+        "2026.1.32",
+        "4f9bac5031ed2b25c85026fce831cd2fe5d4e8d8c278b26cbeac36e1f7f6a55f",
+    ),
 ]
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -265,7 +265,9 @@ def last_name(written: str) -> str:
 
 class TokenCollector(AstCollector):
     kind = "tokens"
-    triggers = ("jwt", "JWT", "jose", "access", "ACCESS", "authlib", "expires_in")
+    # Token code names its library; lifetime settings their purpose ("ACCESS" alone is in
+    # every other file: access keys, access control, access logs)
+    triggers = ("jwt", "JWT", "jose", "authlib", "expires_in", "EXPIRE", "LIFETIME", "TTL")
 
     def collect(self) -> list[FileTokens]:
         self.names = _Imports()

@@ -1,0 +1,1 @@
+"""ARC6xx: security."""

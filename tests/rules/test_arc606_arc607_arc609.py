@@ -446,3 +446,45 @@ def test_cors_tests_skipped():
     source = ("from fastapi.middleware.cors import CORSMiddleware\n"
               "CORSMiddleware(app, allow_origins=['*'], allow_credentials=True)\n")
     assert lines(ARC609, source, path="tests/test_cors.py") == []
+
+
+def test_id_token_from_token_response_is_quiet_but_not_from_request():
+    assert lines(ARC606, """
+        import jwt
+        def user(token_info):
+            id_token = token_info["id_token"]
+            return jwt.decode(id_token, options={"verify_signature": False})["email"]
+        def user2(tokens):
+            return jwt.decode(tokens.get("id_token"), options={"verify_signature": False})["sub"]
+        def from_browser(request):
+            return jwt.decode(request.form["id_token"], options={"verify_signature": False})["sub"]
+    """) == [9]
+
+
+def test_configurable_ssl_modes_are_quiet():
+    assert lines(ARC607, """
+        import ssl
+        def context(mode):
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            if mode == "verify-ca":
+                ctx.verify_mode = ssl.CERT_REQUIRED
+            if mode == "verify-full":
+                ctx.check_hostname = True
+            return ctx
+    """) == []
+
+
+def test_django_fallback_branch_counts_but_debug_does_not():
+    source = """
+        ORIGINS = env("CORS_ALLOWED_ORIGINS")
+        if ORIGINS:
+            CORS_ALLOW_ALL_ORIGINS = False
+        else:
+            CORS_ALLOW_ALL_ORIGINS = True
+        CORS_ALLOW_CREDENTIALS = True
+    """
+    assert lines(ARC609, source, path="proj/settings.py") == [6]
+    debug = "if DEBUG:\n    CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True\n"
+    assert lines(ARC609, debug, path="proj/settings.py") == []

@@ -31,6 +31,8 @@ CREDENTIALS = "CORS_ALLOW_CREDENTIALS"
 _SETTINGS = frozenset((*ALLOW_ALL, *REGEXES, CREDENTIALS))
 # Origins no configuration meant to allow: a pattern that accepts them accepts every origin.
 _FOREIGN_ORIGINS = ("https://attacker.invalid", "http://attacker.invalid")
+# A settings block for development only: `if DEBUG:`, `if ENV == "local":`.
+_DEV_ONLY = re.compile(r"DEBUG|dev|local|test", re.IGNORECASE)
 _RULE_CHARS = re.compile(r"[*\\\]?$^\[()]")  # flask-cors's probably_regex
 
 
@@ -53,7 +55,7 @@ class CorsSetting:
     name: str
     value: bool | None
     span: Span
-    conditional: bool  # assigned under an `if` (a DEBUG-only setting)
+    conditional: bool  # assigned under an `if DEBUG:` (or dev/local/test) block
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,9 @@ class CorsCollector(AstCollector):
                 continue
             nested = blocks(stmt)
             if nested:
-                inner = conditional or isinstance(stmt, (ast.If, ast.Match))
+                inner = conditional or (
+                    isinstance(stmt, ast.If) and bool(_DEV_ONLY.search(ast.unparse(stmt.test)))
+                )
                 for block in nested:
                     self._settings(block, inner)
 

@@ -144,6 +144,10 @@ class JwtWithoutVerification(Rule):
       False`, a key-less jwcrypto deserialization) when the same function also verifies the
       same token (the same expression) with a verifying decode.
     - `get_unverified_header` (kid/alg/typ only; what it feeds is checked where it is used).
+    - An ID token taken from a token-endpoint response (`token_info["id_token"]`,
+      `tokens.get("id_token")`): OIDC Core 3.1.3.7 lets a client that received it directly
+      from the token endpoint over TLS skip its signature check. One read from the request
+      (`request.form["id_token"]`) is still flagged.
     - An unverified read whose result is used only for the bookkeeping claims above.
     - `verify_aud: False` and other claim options than `verify_signature`/`verify_exp`.
     - Values it cannot see: options or algorithms read from settings, parameters or
@@ -410,10 +414,35 @@ class JwtWithoutVerification(Rule):
 
     def _unverified(self, call: cst.Call, where: cst.CSTNode, token: cst.Arg | None,
                     message: str, binding: Binding | None = None) -> None:
+        if token is not None and self._token_response_id_token(token.value):
+            return
         text = code_snippet(token.value, 200) if token is not None else ""
         self._stack[-1].events.append(
             _Event(text, False, self._pending(where, message, _HELP_VERIFY, binding), call)
         )
+
+    def _token_response_id_token(self, expr: cst.BaseExpression) -> bool:
+        """`token_info["id_token"]` / `tokens.get("id_token")` (directly or through a local):
+        an ID token the client got from the token endpoint over TLS, which OIDC Core 3.1.3.7
+        lets it accept without a signature check. One read from a request is not."""
+        expr = self._resolve(expr)[0]
+        base: cst.BaseExpression | None = None
+        key: str | None = None
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+            index = expr.slice[0].slice
+            base = expr.value
+            key = string_value(index.value) if isinstance(index, cst.Index) else None
+        elif (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value == "get"
+            and expr.args
+        ):
+            base, key = expr.func.value, string_value(expr.args[0].value)
+        if key != "id_token" or base is None:
+            return False
+        root = code_snippet(base, 200).split(".")[0].split("[")[0].lower()
+        return root not in ("request", "req", "form", "form_data", "args", "params", "query")
 
     def _verified(self, token: cst.Arg | None) -> None:
         if token is not None:

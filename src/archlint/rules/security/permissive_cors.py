@@ -86,7 +86,9 @@ class PermissiveCors(ProjectRule):
     - Any origin without credentials (`allow_origins=["*"]` alone): a public API.
     - Origins or credentials read at run time (settings objects, environment variables,
       parameters), and calls that pass `**options`: the code cannot tell.
-    - django-cors-headers settings assigned under an `if` (a `DEBUG`-only setting), and
+    - django-cors-headers settings assigned under an `if` on `DEBUG` or a dev/local/test
+      environment (a development-only setting; other conditions, such as "no origins
+      configured", still count), and
       settings whose credentials flag lives in a module not linked by a star import.
     - Patterns that accept only the project's own domains (`https://.*\\.example\\.com`).
     - Other CORS libraries (Litestar's `CORSConfig`, sanic-cors, hand-written headers).

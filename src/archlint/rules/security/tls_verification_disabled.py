@@ -134,6 +134,9 @@ class TlsVerificationDisabled(Rule):
     - `verify_mode = CERT_NONE` in code that builds a server-side context (`Purpose.CLIENT_AUTH`,
       `PROTOCOL_TLS_SERVER`, `server_side=True`): there it means "request no client
       certificate", which is the default.
+    - A context whose function also turns verification back on for it
+      (`ctx.verify_mode = ssl.CERT_REQUIRED` for a `verify-ca` mode): configurable modes in
+      the manner of libpq's `sslmode`, where the unverified one is chosen by configuration.
     - Comparisons with `ssl.CERT_NONE`, and `verify=False` on calls of libraries it does not
       know (its `_calls.py` model: a project's own wrapper with a `verify` parameter).
     - Tests, test helpers and migrations (see `include-tests`).
@@ -358,6 +361,19 @@ class TlsVerificationDisabled(Rule):
             code = self._module_code
         return any(marker in code for marker in _SERVER_SIDE)
 
+    def _mode_selected(self, receiver: str) -> bool:
+        """The function also turns verification back on for the same context
+        (`ctx.verify_mode = ssl.CERT_REQUIRED` under a `verify-ca` mode): it implements
+        configurable modes (libpq's sslmode), and the unverified one is chosen by configuration."""
+        function = self.ctx.current_function
+        if function is None:
+            return False
+        pattern = re.compile(
+            re.escape(receiver) + r"\.(verify_mode\s*=\s*(ssl\.)?CERT_(REQUIRED|OPTIONAL)"
+            r"|check_hostname\s*=\s*True)"
+        )
+        return pattern.search(self.ctx.code_of(function)) is not None
+
     def _flag_value(
         self, arg: cst.Arg | None
     ) -> tuple[cst.Arg, Binding | None] | None:
@@ -521,6 +537,8 @@ class TlsVerificationDisabled(Rule):
         receiver = code_snippet(target.value, 200)
         function = self.ctx.current_function
         key = (id(function) if function is not None else 0, receiver)
+        if self._mode_selected(receiver):
+            return
         if attr == "verify_mode":
             if not self._is_cert_none(value) or self._server_side():
                 return

@@ -159,12 +159,13 @@ def test_bookkeeping_claims_option():
 
 
 def test_tests_are_skipped_unless_included():
-    source = 'import jwt\ndef test_a(t):\n    return jwt.decode(t, options={"verify_signature": False})["sub"]\n'
+    source = ('import jwt\ndef test_a(t):\n'
+              '    return jwt.decode(t, options={"verify_signature": False})["sub"]\n')
     assert lines(ARC606, source, path="tests/test_tokens.py") == []
     assert lines(ARC606, source, path="tests/test_tokens.py", include_tests=True) == [3]
 
 
-# -- ARC606: python-jose, jwcrypto, authlib ----------------------------------------------------------
+# -- ARC606: python-jose, jwcrypto, authlib ---------------------------------------------------
 def test_python_jose():
     assert lines(ARC606, """
         from jose import jwt
@@ -416,7 +417,7 @@ def test_flask_cors_forms():
         CORS(app, origins=[r"https?://.*"], supports_credentials=True)
         CORS(app, origins=["https://a.example"], supports_credentials=True)
         CORS(app)
-        CORS(app, resources={r"/api/*": {"origins": "https://a.example"}}, supports_credentials=True)
+        CORS(app, resources={r"/api/*": {"origins": "https://a"}}, supports_credentials=True)
         @cross_origin(supports_credentials=True, origins="*")
         def view():
             pass
@@ -432,7 +433,8 @@ def test_django_same_module_and_legacy_name():
 
 def test_django_credentials_in_a_module_that_imports_it():
     assert lines(ARC609, "CORS_ALLOW_ALL_ORIGINS = True\n", path="proj/settings/base.py", files={
-        "proj/settings/prod.py": "from proj.settings.base import *\nCORS_ALLOW_CREDENTIALS = True\n",
+        "proj/settings/prod.py":
+            "from proj.settings.base import *\nCORS_ALLOW_CREDENTIALS = True\n",
     }) == [1]
 
 
@@ -488,3 +490,17 @@ def test_django_fallback_branch_counts_but_debug_does_not():
     assert lines(ARC609, source, path="proj/settings.py") == [6]
     debug = "if DEBUG:\n    CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True\n"
     assert lines(ARC609, debug, path="proj/settings.py") == []
+
+
+def test_documented_unverified_helpers_are_quiet():
+    assert lines(ARC606, '''
+        import jwt
+        def user_id_for_logs(token):
+            """The user id of a token, read without verifying the signature (logging only)."""
+            return jwt.decode(token, options={"verify_signature": False})["sub"]
+        def peek_unverified(token):
+            return jwt.decode(token, options={"verify_signature": False})["sub"]
+        def user_id(token):
+            """The user id of a token."""
+            return jwt.decode(token, options={"verify_signature": False})["sub"]
+    ''') == [10]

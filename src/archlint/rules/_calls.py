@@ -560,7 +560,8 @@ _HELPERS: dict[str, _Helper] = {
 # external calls; ARC607 reads their TLS options (`verify=`, `ssl=`, `verify_ssl=`).
 TRANSPORTS: dict[str, str] = {
     **dict.fromkeys(
-        ("httpx.HTTPTransport", "httpx.AsyncHTTPTransport", "httpx._transports.default.HTTPTransport",
+        ("httpx.HTTPTransport", "httpx.AsyncHTTPTransport",
+         "httpx._transports.default.HTTPTransport",
          "httpx._transports.default.AsyncHTTPTransport"), "httpx"),
     **dict.fromkeys(("aiohttp.TCPConnector", "aiohttp.connector.TCPConnector"), "aiohttp"),
 }

@@ -20,7 +20,9 @@ from archlint.rules.base import AstCollector
 _STARLETTE_CORS = frozenset({
     "starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware",
 })
-_MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
+_MIDDLEWARE_WRAPPERS = frozenset({
+    "starlette.middleware.Middleware", "fastapi.middleware.Middleware",
+})
 _FLASK_CORS = frozenset({
     "flask_cors.CORS", "flask_cors.extension.CORS", "flask_cors.cross_origin",
     "flask_cors.decorator.cross_origin",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -60,7 +61,15 @@ _JWCRYPTO_JWT = frozenset({"jwcrypto.jwt.JWT"})
 _JWCRYPTO_JWS = frozenset({"jwcrypto.jws.JWS"})
 _HEADER_READS = _PYJWT_HEADER | _JOSE_HEADER
 
-_FORGE = "anyone can forge its claims (a user id, roles, an expiry) and they are trusted as they are"
+_UNVERIFIED_NAME = re.compile(r"unverified|insecure|unsafe|without_verif", re.IGNORECASE)
+_UNVERIFIED_DOC = re.compile(
+    r"without (verifying|verification|validating|validation)|(not|never) (verify|validate)"
+    r"|unverified",
+    re.IGNORECASE,
+)
+_FORGE = (
+    "anyone can forge its claims (a user id, roles, an expiry) and they are trusted as they are"
+)
 _HELP_VERIFY = (
     "decode with the issuer's key and a fixed algorithms=[...] list; to choose the key, read "
     "the unverified header (kid) and then verify the same token in this function"
@@ -144,6 +153,9 @@ class JwtWithoutVerification(Rule):
       False`, a key-less jwcrypto deserialization) when the same function also verifies the
       same token (the same expression) with a verifying decode.
     - `get_unverified_header` (kid/alg/typ only; what it feeds is checked where it is used).
+    - Reads in a function that says it does not verify: named `*unverified*`/`*insecure*`, or
+      whose docstring says the token is read without verification: a documented helper
+      (logging, debugging) whose callers decide what to trust.
     - An ID token taken from a token-endpoint response (`token_info["id_token"]`,
       `tokens.get("id_token")`): OIDC Core 3.1.3.7 lets a client that received it directly
       from the token endpoint over TLS skip its signature check. One read from the request
@@ -416,10 +428,23 @@ class JwtWithoutVerification(Rule):
                     message: str, binding: Binding | None = None) -> None:
         if token is not None and self._token_response_id_token(token.value):
             return
+        if self._documented_unverified():
+            return
         text = code_snippet(token.value, 200) if token is not None else ""
         self._stack[-1].events.append(
             _Event(text, False, self._pending(where, message, _HELP_VERIFY, binding), call)
         )
+
+    def _documented_unverified(self) -> bool:
+        """The enclosing function says it reads tokens without verifying them (its name, or its
+        docstring): a documented helper, whose callers decide what to trust."""
+        function = self.ctx.current_function
+        if function is None:
+            return False
+        if _UNVERIFIED_NAME.search(function.name.value):
+            return True
+        docstring = function.get_docstring() or ""
+        return _UNVERIFIED_DOC.search(docstring) is not None
 
     def _token_response_id_token(self, expr: cst.BaseExpression) -> bool:
         """`token_info["id_token"]` / `tokens.get("id_token")` (directly or through a local):

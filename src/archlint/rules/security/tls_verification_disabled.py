@@ -47,7 +47,8 @@ _CERT_NONE_STRINGS = frozenset({"cert_none", "none"})
 _SERVER_SIDE = ("CLIENT_AUTH", "PROTOCOL_TLS_SERVER", "server_side=True")
 # An `if` that reads one of these is an explicit opt-in to skipping verification.
 _OPT_IN_WORDS = re.compile(
-    r"insecure|verif|skip|unsafe|self_?signed|allow_invalid|ignore_(ssl|tls|cert)|no_?(ssl|tls|cert)"
+    r"insecure|verif|skip|unsafe|self_?signed|allow_invalid"
+    r"|ignore_(ssl|tls|cert)|no_?(ssl|tls|cert)"
     r"|disable_(ssl|tls|cert)",
     re.IGNORECASE,
 )

@@ -539,3 +539,12 @@ def test_libraries_lists_every_library_name_of_the_catalogue():
             "aioboto3", "grpc", "psycopg2", "psycopg", "pymysql", "asyncpg", "sqlite3",
             "redis", "pymongo", "sqlalchemy"} <= names
     assert "Requests" not in names
+
+
+def test_transports_are_not_calls_but_are_known():
+    from archlint.rules._calls import transport_library
+
+    assert transport_library("httpx.AsyncHTTPTransport") == "httpx"
+    assert transport_library("aiohttp.TCPConnector") == "aiohttp"
+    assert transport_library("aiohttp.ClientSession") is None
+    assert transport_library(None) is None

@@ -555,6 +555,23 @@ _HELPERS: dict[str, _Helper] = {
 }
 
 
+# Objects that carry an HTTP client's connection settings (TLS, pools) and make no call
+# themselves: handed to a client as `transport=` (httpx) or `connector=` (aiohttp). Not
+# external calls; ARC607 reads their TLS options (`verify=`, `ssl=`, `verify_ssl=`).
+TRANSPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ("httpx.HTTPTransport", "httpx.AsyncHTTPTransport",
+         "httpx._transports.default.HTTPTransport",
+         "httpx._transports.default.AsyncHTTPTransport"), "httpx"),
+    **dict.fromkeys(("aiohttp.TCPConnector", "aiohttp.connector.TCPConnector"), "aiohttp"),
+}
+
+
+def transport_library(qualified: str | None) -> str | None:
+    """The HTTP library whose transport/connector `qualified` builds, or None."""
+    return TRANSPORTS.get(qualified) if qualified is not None else None
+
+
 def _import_triggers() -> tuple[str, ...]:
     """Words one of which a file must contain to hold a call this catalogue recognises: the top
     package of every name above (`http.client` spelled out: "http" is in every URL), and the

@@ -329,3 +329,21 @@ def test_websockets_and_handlers_that_refuse_are_left_alone():
             return {}
     """
     assert lines(source) == []
+
+
+def test_every_open_endpoint_reports_open_paths_of_guarded_routers_too():
+    source = """\
+        from fastapi import Depends, FastAPI
+        from app.users import get_current_user
+        app = FastAPI()
+
+        @app.get("/orders")
+        def orders(user=Depends(get_current_user)):
+            return []
+
+        @app.get("/rates")
+        def rates():
+            return []
+    """
+    assert lines(source) == []
+    assert lines(source, options={"every_open_endpoint": True}) == [9]

@@ -100,6 +100,9 @@ class UnauthenticatedEndpointOptions:
     public_paths: tuple[str, ...] = PUBLIC_PATHS  # globs over the full path, `*` crosses `/`
     guard_names: tuple[str, ...] = GUARD_NAMES  # dependency names that authenticate
     guard_decorators: tuple[str, ...] = GUARD_DECORATORS  # Flask/Django decorators that do
+    # Report every open endpoint of an app that authenticates, not only whole open routers and
+    # paths guarded for another method (far noisier on real backends: see the docs)
+    every_open_endpoint: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +189,11 @@ class UnauthenticatedEndpoint(ProjectRule):
       `*/assets/*`, favicons, `robots.txt`, `manifest.json`, `/.well-known/*`) and `/`.
     - `guard-names`: dependency names that count as authentication.
     - `guard-decorators`: Flask and Django decorator names that count.
+    - `every-open-endpoint` (default false): also report an open endpoint in a router that
+      guards its others, on a path of its own: the literal reading of "an app that
+      authenticates elsewhere". On the pinned backends that reading was wrong more often than
+      right (lnbits' rates and QR codes, langflow's public flows, open-webui's version and
+      changelog: public by design), so it is opt-in.
 
     ## What it does not flag
     - Apps (Django: projects) where no endpoint is guarded: public APIs, or APIs authenticated
@@ -427,6 +435,9 @@ class UnauthenticatedEndpoint(ProjectRule):
                 continue
             if item.owner not in owners_guarded:
                 self._report(item, example, reported, whole_owner=True)
+                continue
+            if self.options.every_open_endpoint:
+                self._report(item, example, reported, whole_owner=False)
                 continue
             # Its router guards other endpoints and not this one: a decision per endpoint,
             # unless the same path is guarded for another method (GET guarded, DELETE open).
@@ -761,9 +772,12 @@ class UnauthenticatedEndpoint(ProjectRule):
             message = (f"{subject} has no authentication: {looked}, and no endpoint of its "
                        f"{where_decided} has one, while other endpoints of this {label} {scope} "
                        f"require one (e.g. {_describe(example)})")
-        else:
+        elif set(item.full) & set(example.full):
             message = (f"{subject} has no authentication: {looked}, while the same path "
                        f"requires one for another method ({_describe(example)})")
+        else:
+            message = (f"{subject} has no authentication: {looked}, while other endpoints of "
+                       f"this {label} {scope} require one (e.g. {_describe(example)})")
         example_at = report_location(self.project, example.path, example.endpoint,
                                      example.framework)
         related = [Related(example_at[1], "a guarded endpoint", example_at[0])] \

@@ -25,6 +25,10 @@ from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
 from archlint.rules.security._values import Binding, Scopes, is_false, string_value
 
 
+# `verify=False`, `VERIFY_SSL = False`, `"verify_ssl": False`, `ctx.check_hostname = False`
+_SET_FALSE = re.compile(r"(?i)(?:verify|ssl|hostname)[\w\"'\]]*\s*[:=]\s*False\b")
+
+
 @dataclass(frozen=True)
 class TlsOptions:
     """Options of ARC607.
@@ -282,7 +286,16 @@ class TlsVerificationDisabled(Rule):
 
     @classmethod
     def wants(cls, source: str, options: object) -> bool:
-        return super().wants(source, options) and any(v in source for v in cls._VALUES)
+        """Most files say "verify" and "False" somewhere: parse only those where a value
+        that turns verification off is written (`CERT_NONE`, an unverified context) or where
+        something named for verification or SSL is set to False (`verify=False`,
+        `VERIFY_SSL = False`, `"ssl": False`, `session.verify = False`). A `verify=` flowing
+        from a name that says neither (`INSECURE = False`) is missed by this pre-filter."""
+        if not super().wants(source, options):
+            return False
+        if any(v in source for v in cls._VALUES if v != "False"):
+            return True
+        return _SET_FALSE.search(source) is not None
 
     def __init__(self, ctx: FileContext, options: TlsOptions) -> None:
         super().__init__(ctx, options)

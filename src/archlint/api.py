@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archlint.config import Settings
+from archlint.engine import baseline as baselines
 from archlint.engine.cache import ResultCache, content_digest
 from archlint.engine.discover import discover
 from archlint.engine.parallel import default_jobs, run_phase1
@@ -31,6 +32,10 @@ class CheckOptions:
     jobs: int | None = None
     use_cache: bool = True
     list_unused_suppressions: bool = False
+    # Findings recorded in this baseline file are left out of the report (counted instead).
+    baseline: Path | None = None
+    # Record the findings of this scan in this file (then they count as baselined).
+    write_baseline: Path | None = None
 
 
 def checker_specs(
@@ -64,6 +69,7 @@ def check(
 ) -> Report:
     """Scan `paths`. `rules` defaults to the rules the settings enable."""
     started = time.perf_counter()
+    recorded = baselines.load(options.baseline) if options.baseline is not None else None
     enabled = list(rules) if rules is not None else settings.enabled_rules()
     found = discover(list(paths), settings)
     file_specs, project_rules = checker_specs(settings, enabled)
@@ -118,8 +124,21 @@ def check(
         unused = unused_suppressions(
             comments, outcome.used, {r.code for r in enabled}, {r.name for r in enabled}
         )
+    kept, baselined, stale = outcome.kept, 0, 0
+    if recorded is not None or options.write_baseline is not None:
+        pairs = baselines.entries_of(kept, baselines.file_reader(settings.root))
+        if options.write_baseline is not None:
+            recorded = _write_baseline(options.write_baseline, [e for _, e in pairs],
+                                       set(digests), {rule.code for rule, _ in project_rules},
+                                       _covers_root(paths, settings.root))
+        assert recorded is not None
+        # Entries of files this scan did not look at, or that only project rules report (they
+        # stay quiet on a partial scan), are not stale: count them on whole-project scans only.
+        whole = _covers_root(paths, settings.root)
+        result = baselines.split(pairs, recorded, digests if whole else ())
+        kept, baselined, stale = result.new, result.baselined, len(result.stale)
     return Report(
-        findings=sorted(outcome.kept, key=lambda f: f.sort_key),
+        findings=sorted(kept, key=lambda f: f.sort_key),
         notifications=sorted(notifications, key=lambda n: (n.path, n.line or 0, n.message)),
         rules=[r.meta() for r in enabled],
         files_scanned=len(digests),
@@ -129,7 +148,21 @@ def check(
         root=str(settings.root),
         unused_suppressions=unused,
         suppressed=outcome.suppressed,
+        baselined=baselined,
+        baseline_stale=stale,
     )
+
+
+def _write_baseline(path: Path, entries: list[baselines.Entry], scanned: set[str],
+                    project_codes: set[str], whole: bool) -> list[baselines.Entry]:
+    """Write this scan's entries. A scan of some files only keeps the file's entries for the
+    files it did not look at, and those of project rules (which need the whole project to
+    answer), so that `check one.py --write-baseline` loses nothing."""
+    if not whole and path.exists():
+        entries = entries + [e for e in baselines.load(path)
+                             if e.path not in scanned or e.rule in project_codes]
+    baselines.dump(path, entries)
+    return entries
 
 
 def _covers_root(paths: Sequence[Path], root: Path) -> bool:

@@ -21,6 +21,7 @@ from rich.table import Table
 from archlint import __version__
 from archlint.api import CheckOptions, check, layers_of
 from archlint.config import ConfigError, Settings, check_selectors, is_enabled, load_settings
+from archlint.engine.baseline import BaselineError
 from archlint.engine.discover import PathNotFound
 from archlint.model import NotificationKind, Report, Severity
 from archlint.output.common import NOT_PARSED
@@ -110,6 +111,8 @@ def check_command(
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.")] = FailOn.note,
     list_unused_suppressions: Annotated[bool, typer.Option("--list-unused-suppressions", help="Report suppression comments that suppressed nothing.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Leave out the findings recorded in this baseline file.")] = None,
+    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Record this scan's findings in FILE (they are left out from then on).")] = None,
 ) -> None:
     """Scan PATHS and report findings."""
     paths = paths or [Path(".")]
@@ -130,17 +133,25 @@ def check_command(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
 
+    if write_baseline is not None and not write_baseline.parent.resolve().is_dir():
+        raise _fail(f"--write-baseline {write_baseline}: folder {write_baseline.parent} does not "
+                    "exist")
     options = CheckOptions(jobs=jobs, use_cache=not no_cache,
-                           list_unused_suppressions=list_unused_suppressions)
+                           list_unused_suppressions=list_unused_suppressions,
+                           baseline=baseline, write_baseline=write_baseline)
     err = Console(stderr=True)
     try:
         if err.is_terminal:
             report = _check_with_progress(paths, settings, options, err)
         else:
             report = check(paths, settings, options)
-    except PathNotFound as exc:
+    except (PathNotFound, BaselineError) as exc:
         raise _fail(str(exc)) from None
 
+    if write_baseline is not None:
+        err.print(f"archlint: recorded {report.baselined} finding"
+                  f"{'s' if report.baselined != 1 else ''} in {write_baseline}",
+                  highlight=False, markup=False)
     _write(report, format, output)
     if debug:
         for n in report.notifications:

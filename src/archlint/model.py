@@ -145,6 +145,8 @@ class Report:
     root: str = "."
     unused_suppressions: list[tuple[str, SuppressionComment]] = field(default_factory=list)
     suppressed: int = 0
+    baselined: int = 0  # findings left out because the --baseline file records them
+    baseline_stale: int = 0  # baseline entries of scanned files that matched no finding
 
 
 @dataclass(frozen=True)

@@ -56,5 +56,11 @@ def summary_line(report: Report) -> str:
         text += f", {errors} other problem{'s' if errors != 1 else ''}"
     if report.suppressed:
         text += f", {report.suppressed} suppressed"
+    if report.baselined:
+        text += f", {report.baselined} baselined"
+    if report.baseline_stale:
+        stale = report.baseline_stale
+        text += (f", {stale} baseline entr{'ies' if stale != 1 else 'y'} matched nothing "
+                 "(fixed? rewrite it with --write-baseline)")
     text += f", {report.duration_s:.1f} s"
     return text

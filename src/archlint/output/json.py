@@ -70,6 +70,8 @@ def render_json(report: Report) -> str:
             "files_from_cache": report.files_from_cache,
             "findings": len(report.findings),
             "suppressed": report.suppressed,
+            "baselined": report.baselined,
+            "baseline_stale": report.baseline_stale,
             "by_rule": dict(sorted(Counter(f.code for f in report.findings).items())),
             "by_severity": dict(Counter(f.severity.value for f in report.findings)),
             "duration_s": round(report.duration_s, 3),

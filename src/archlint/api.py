@@ -15,6 +15,7 @@ from pathlib import Path
 
 from archlint.config import Settings
 from archlint.engine import baseline as baselines
+from archlint.engine import fixes as fixing
 from archlint.engine.cache import ResultCache, content_digest
 from archlint.engine.discover import discover
 from archlint.engine.parallel import default_jobs, run_phase1
@@ -163,6 +164,60 @@ def _write_baseline(path: Path, entries: list[baselines.Entry], scanned: set[str
                              if e.path not in scanned or e.rule in project_codes]
     baselines.dump(path, entries)
     return entries
+
+
+@dataclass
+class FixOutcome:
+    """What `fix` did: the report after the last round, the fixes applied (or, for a preview,
+    that would be), by path, and the files left alone with the reason."""
+
+    report: Report
+    fixed: dict[str, int]
+    diffs: list[str]
+    refused: list[tuple[str, str]]
+    unsafe_left: int = 0  # findings with an unsafe fix that was not asked for
+
+
+MAX_FIX_ROUNDS = 10
+
+
+def fix(
+    paths: Sequence[Path],
+    settings: Settings,
+    options: CheckOptions = CheckOptions(),
+    *,
+    unsafe: bool = False,
+    write: bool = True,
+    rules: Sequence[AnyRule] | None = None,
+) -> FixOutcome:
+    """Check, apply the fixes of the findings (safe ones; unsafe ones too when asked), check
+    again, until a round changes nothing. `write=False` previews one round as unified diffs."""
+    fixed: dict[str, int] = {}
+    refused: dict[str, str] = {}
+    diffs: list[str] = []
+    report = check(paths, settings, options, rules=rules)
+    for _ in range(MAX_FIX_ROUNDS):
+        changed = False
+        for path, findings in sorted(fixing.wanted(report.findings, unsafe).items()):
+            if path in refused:
+                continue
+            result = fixing.fix_file(settings.root, path, findings)
+            if not result.refused and not result.changed:
+                continue
+            problem = result.refused or (fixing.write(settings.root, result) if write else "")
+            if problem:
+                refused[path] = problem
+                continue
+            fixed[path] = fixed.get(path, 0) + len(result.applied)
+            if not write:
+                diffs.append(result.diff())
+            changed = True
+        if not changed or not write:
+            break
+        report = check(paths, settings, options, rules=rules)
+    unsafe_left = 0 if unsafe else sum(
+        len(found) for found in fixing.wanted(report.findings, unsafe=True).values())
+    return FixOutcome(report, fixed, diffs, sorted(refused.items()), unsafe_left)
 
 
 def _covers_root(paths: Sequence[Path], root: Path) -> bool:

@@ -19,7 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from archlint import __version__
-from archlint.api import CheckOptions, check, layers_of
+from archlint.api import CheckOptions, FixOutcome, check, layers_of
+from archlint.api import fix as apply_fixes
 from archlint.config import ConfigError, Settings, check_selectors, is_enabled, load_settings
 from archlint.engine.baseline import BaselineError
 from archlint.engine.discover import PathNotFound
@@ -113,6 +114,9 @@ def check_command(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Leave out the findings recorded in this baseline file.")] = None,
     write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Record this scan's findings in FILE (they are left out from then on).")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes of the findings, then report what is left.")] = False,
+    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix or --diff: the unsafe fixes too (see each rule's docs).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; change no file.")] = False,
 ) -> None:
     """Scan PATHS and report findings."""
     paths = paths or [Path(".")]
@@ -139,9 +143,20 @@ def check_command(
     options = CheckOptions(jobs=jobs, use_cache=not no_cache,
                            list_unused_suppressions=list_unused_suppressions,
                            baseline=baseline, write_baseline=write_baseline)
+    if unsafe_fixes and not (fix or diff):
+        raise _fail("--unsafe-fixes needs --fix or --diff")
+    if fix and diff:
+        raise _fail("--fix writes the fixes and --diff only shows them: choose one")
     err = Console(stderr=True)
     try:
-        if err.is_terminal:
+        if fix or diff:
+            outcome = apply_fixes(paths, settings, options, unsafe=unsafe_fixes, write=fix)
+            report = outcome.report
+            _tell_fixes(outcome, err, write=fix)
+            if diff:  # the diff is the output; exit 1 when there is something to apply
+                sys.stdout.write("".join(outcome.diffs))
+                raise typer.Exit(1 if outcome.fixed else 0)
+        elif err.is_terminal:
             report = _check_with_progress(paths, settings, options, err)
         else:
             report = check(paths, settings, options)
@@ -159,6 +174,18 @@ def check_command(
                 err.print(f"[bold]{n.path} ({n.rule or n.kind.value})[/]", highlight=False)
                 err.print(n.detail, highlight=False, markup=False)
     raise typer.Exit(_exit_code(report, exit_zero, Severity(fail_on.value)))
+
+
+def _tell_fixes(outcome: FixOutcome, err: Console, *, write: bool) -> None:
+    count, files = sum(outcome.fixed.values()), len(outcome.fixed)
+    verb = "fixed" if write else "would fix"
+    err.print(f"archlint: {verb} {count} finding{'s' if count != 1 else ''} in {files} "
+              f"file{'s' if files != 1 else ''}", highlight=False, markup=False)
+    if outcome.unsafe_left:
+        err.print(f"archlint: {outcome.unsafe_left} more with --unsafe-fixes (see the rules' "
+                  "docs: these fixes can change behaviour)", highlight=False, markup=False)
+    for path, why in outcome.refused:
+        err.print(f"archlint: {path}: fixes not applied: {why}", highlight=False, markup=False)
 
 
 def _check_with_progress(paths: list[Path], settings: Settings, options: CheckOptions,

@@ -216,7 +216,7 @@ def fix(
             break
         report = check(paths, settings, options, rules=rules)
     unsafe_left = 0 if unsafe else sum(
-        len(found) for found in fixing.wanted(report.findings, unsafe=True).values())
+        1 for f in report.findings if f.fix is not None and f.fix.edits and not f.fix.safe)
     return FixOutcome(report, fixed, diffs, sorted(refused.items()), unsafe_left)
 
 

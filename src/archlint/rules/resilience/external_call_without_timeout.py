@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import libcst as cst
 
-from archlint.model import Severity
+from archlint.model import Edit, Fix, Severity, Span
 from archlint.rules._calls import (
     BOTO_OFFLINE_METHODS,
     CallKind,
@@ -795,7 +795,8 @@ class ExternalCallWithoutTimeout(Rule):
         who = self._who(node, ext)
         message = f"{who} {self._what(arg, 'timeout')}; a stalled server blocks this worker forever"
         d = self._d
-        self._report(node, message, f"pass timeout=(connect, read), e.g. timeout=(3.05, {d})", arg)
+        self._report(node, message, f"pass timeout=(connect, read), e.g. timeout=(3.05, {d})", arg,
+                     fix=self._timeout_fix(node, arg))
         if ext.kind is CallKind.METHOD and isinstance(node.func, cst.Attribute):
             receiver = dotted(node.func.value)
             if receiver is not None:
@@ -1059,12 +1060,40 @@ class ExternalCallWithoutTimeout(Rule):
             return f"passes {keyword}={code_snippet(arg.arg.value)}, which is None"
         return f"passes {keyword}=None"
 
-    def _report(self, node: cst.Call, message: str, help: str, arg: _Arg | None = None) -> None:
+    def _report(self, node: cst.Call, message: str, help: str, arg: _Arg | None = None,
+                fix: Fix | None = None) -> None:
         related: list[tuple[cst.CSTNode, str]] = []
         if arg is not None and arg.binding is not None and arg.state == _NONE:
             name = code_snippet(arg.arg.value) if arg.arg is not None else "the name"
             related.append((arg.binding.statement, f"{name} is bound to None here"))
-        self.report(node, message, help=help, related=related)
+        self.report(node, message, help=help, related=related, fix=fix)
+
+    def _timeout_fix(self, node: cst.Call, arg: _Arg) -> Fix | None:
+        """`timeout=<default-timeout>` added after the last argument, or written over a literal
+        `timeout=None`; nothing when the call has no argument or ends in `*args`. Unsafe when
+        the call streams (`stream=`): long gaps between chunks may be intended there."""
+        d = self._d
+        if arg.state == _NONE and arg.binding is None and arg.arg is not None:
+            edit = Edit(self.ctx.span_of(arg.arg.value), d)
+        elif arg.state == _MISSING and node.args and not node.args[-1].star:
+            last = node.args[-1]
+            comma = last.comma
+            if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after,
+                                                            cst.ParenthesizedWhitespace):
+                # one argument a line, trailing comma: a line of its own, aligned
+                at = self.ctx.span_of(comma)
+                indent = " " * self.ctx.span_of(last).column
+                edit = Edit(Span(at.end_line, at.end_column, at.end_line, at.end_column),
+                            f"\n{indent}timeout={d},")
+            else:
+                end = self.ctx.span_of(last.value)
+                edit = Edit(Span(end.end_line, end.end_column, end.end_line, end.end_column),
+                            f", timeout={d}")
+        else:
+            return None
+        streams = find_argument(node, "stream").arg is not None
+        return Fix(f"pass timeout={d} (seconds without a byte from the server)", (edit,),
+                   safe=not streams)
 
 
 _CHECKS: dict[str, Callable[[ExternalCallWithoutTimeout, cst.Call, ExternalCall], None]] = {

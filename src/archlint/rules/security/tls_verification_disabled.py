@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import libcst as cst
 
-from archlint.model import Severity
+from archlint.model import Edit, Fix, Severity, Span
 from archlint.rules._calls import (
     CallKind,
     ExternalCall,
@@ -398,11 +398,34 @@ class TlsVerificationDisabled(Rule):
         return (arg, binding) if is_false(value) else None
 
     def _emit(self, node: cst.CSTNode, message: str, help: str,
-              binding: Binding | None = None) -> None:
+              binding: Binding | None = None, fix: Fix | None = None) -> None:
         related = []
         if binding is not None:
             related.append((binding.statement, f"{binding.name} is set here"))
-        self.report(node, message, help=help, related=related)
+        self.report(node, message, help=help, related=related, fix=fix)
+
+    def _drop_fix(self, call: cst.Call, arg: cst.Arg) -> Fix | None:
+        """Delete a literal `verify=False` / `ssl=False` / `verify_ssl=False` argument with its
+        comma. Unsafe: a host with a private CA or a self-signed certificate, often the very
+        reason for the flag, fails from then on."""
+        if not (isinstance(arg.value, cst.Name) and arg.value.value == "False"):
+            return None  # a name or an expression: what else uses it is not known here
+        index = next(i for i, a in enumerate(call.args) if a is arg)
+        if index > 0:  # from the end of the previous argument to the end of this one
+            start = self.ctx.span_of(call.args[index - 1].value)
+            end = self.ctx.span_of(arg.value)
+            span = Span(start.end_line, start.end_column, end.end_line, end.end_column)
+        elif len(call.args) > 1:  # the first of several: up to the next argument
+            start = self.ctx.span_of(arg)
+            nxt = self.ctx.span_of(call.args[1])
+            span = Span(start.line, start.column, nxt.line, nxt.column)
+        else:  # the only one, with its trailing comma if any
+            start = self.ctx.span_of(arg)
+            end = self.ctx.span_of(arg.comma if isinstance(arg.comma, cst.Comma) else arg.value)
+            span = Span(start.line, start.column, end.end_line, end.end_column)
+        keyword = arg.keyword.value if arg.keyword is not None else "the flag"
+        return Fix(f"drop {keyword}=False (verify certificates, the default)",
+                   (Edit(span, ""),), safe=False)
 
     @staticmethod
     def _shown(arg: cst.Arg, binding: Binding | None) -> str:
@@ -453,7 +476,9 @@ class TlsVerificationDisabled(Rule):
             if library == "aiohttp":
                 help = ("drop ssl=False; for a private CA pass "
                         "ssl=ssl.create_default_context(cafile=...)")
-            self._emit(arg, f"{who} passes {self._shown(arg, binding)}: {_WHY}", help, binding)
+            fix = self._drop_fix(node, arg) if binding is None else None
+            self._emit(arg, f"{who} passes {self._shown(arg, binding)}: {_WHY}", help, binding,
+                       fix)
 
     def _check_urllib3(self, node: cst.Call, ext: ExternalCall) -> None:
         if self._opted_in():

@@ -143,9 +143,17 @@ class ExternalCallWithoutTimeout(Rule):
         return requests.post(PAYMENTS_URL, json=order.payload(), timeout=(3.05, 10))
     ```
 
+    Fix (`archlint check --fix`): for requests calls, adds `timeout=<default-timeout>` after the
+    last argument (on a line of its own when the call puts one argument a line), or writes it
+    over a literal `timeout=None`. Safe: a wait with no bound becomes a bound on the silence
+    between bytes (requests' timeout is not a total deadline). Unsafe (applied only with
+    `--unsafe-fixes`) when the call passes `stream=`: long gaps between chunks may be intended
+    there. No fix when the call ends in `*args`, for a timeout bound to a name, or for other
+    libraries (their timeouts take other types).
+
     ## Options
     - `default-timeout` (number, default 10): the read timeout, in seconds, that the help texts
-      suggest.
+      and the fix suggest.
     - `accept-library-defaults` (bool, default false): treat aiohttp's 5-minute session default
       and botocore's 60 s connect/read defaults as bounded; only calls that can wait forever are
       reported.

@@ -120,6 +120,12 @@ class TlsVerificationDisabled(Rule):
         return httpx.Client(base_url=BILLING_URL, verify=ctx)
     ```
 
+    Fix (`archlint check --fix --unsafe-fixes`): deletes a literal `verify=False` (requests,
+    httpx) or `ssl=False` / `verify_ssl=False` (aiohttp) argument with its comma. Unsafe: a
+    host with a private CA or a self-signed certificate, often the very reason for the flag,
+    fails from then on until the CA bundle is passed. No fix when the value comes through a
+    name, or for `CERT_NONE` and unverified contexts (the replacement needs a CA bundle).
+
     ## Options
     - `report-opt-in` (bool, default false): also report verification turned off behind an
       explicit opt-in: code under an `if` whose test names an insecure or skip-verify setting

@@ -197,3 +197,49 @@ def test_a_fix_that_would_not_parse_leaves_the_file_alone(tmp_path: Path):
                   fix=Fix("b", (Edit(Span(1, 6, 1, 7), "c"),)))
     text, applied = apply_edits("x = f(a)\n", [two, one])
     assert text == "x = g(b)\n" and applied == [one]
+
+
+SQL = '''\
+import sqlite3
+
+conn = sqlite3.connect("shop.db")
+
+
+def find(name, age, table):
+    cur = conn.cursor()
+    cur.execute(f"SELECT * FROM users WHERE name = '{name}' AND age > {age}")
+    cur.execute("SELECT * FROM users WHERE id = {}".format(age))
+    cur.execute("SELECT * FROM users WHERE name = '%s'" % name)
+    cur.execute(f"SELECT * FROM {table} WHERE name = '{name}'")
+    cur.execute(f"SELECT * FROM users WHERE name LIKE '%{name}%'")
+'''
+
+SQL_FIXED = '''\
+import sqlite3
+
+conn = sqlite3.connect("shop.db")
+
+
+def find(name, age, table):
+    cur = conn.cursor()
+    cur.execute("SELECT * FROM users WHERE name = ? AND age > ?", (name, age))
+    cur.execute("SELECT * FROM users WHERE id = ?", (age,))
+    cur.execute("SELECT * FROM users WHERE name = ?", (name,))
+    cur.execute(f"SELECT * FROM {table} WHERE name = '{name}'")
+    cur.execute(f"SELECT * FROM users WHERE name LIKE '%{name}%'")
+'''
+
+
+def test_arc301_queries_become_parameterised_only_where_every_value_is_a_value(tmp_path: Path):
+    (tmp_path / "repo.py").write_text(SQL)
+    safe_only = run(tmp_path, "--fix", "--select", "ARC301")
+    assert (tmp_path / "repo.py").read_text() == SQL  # the rewrite is unsafe: asked for only
+    assert "3 more with --unsafe-fixes" in safe_only.stderr
+    result = run(tmp_path, "--fix", "--unsafe-fixes", "--select", "ARC301", "-f", "json")
+    assert (tmp_path / "repo.py").read_text() == SQL_FIXED
+    cst.parse_module(SQL_FIXED)
+    remaining = [f["line"] for f in json.loads(result.stdout)["findings"]]
+    assert remaining == [11, 12]  # a table name and a LIKE pattern are left to the reader
+    again = run(tmp_path, "--fix", "--unsafe-fixes", "--select", "ARC301")
+    assert "fixed 0 findings" in again.stderr
+    assert (tmp_path / "repo.py").read_text() == SQL_FIXED

@@ -10,10 +10,11 @@ from typing import ClassVar
 
 import libcst as cst
 
-from archlint.model import Severity
+from archlint.model import Fix, Severity
 from archlint.rules._names import dotted, iter_statements
 from archlint.rules._tree import blocks, children
 from archlint.rules.base import FileContext, Invalid, Rule
+from archlint.rules.data_access._parameterise import parameterise, placeholder_style
 from archlint.rules.data_access._sql_following import (
     _MAX_DEPTH,
     _NUMERIC_TYPES,
@@ -174,6 +175,14 @@ class SqlStringBuilding(Rule):
             query += " ORDER BY " + ORDER_COLUMNS[order]
         return session.execute(text(query), {"status": status})
     ```
+
+    Fix (unsafe, `--fix --unsafe-fixes`): a query built with an f-string, `%s` or `.format()`
+    right in a sqlite3, psycopg, psycopg2, PyMySQL or asyncpg call is rewritten into a
+    parameterised one (`?`, `%s` or `$n`) when every interpolated value is a plain name,
+    attribute or subscript in a value position (`= '{name}'` becomes `= ?`). A value in place
+    of a table or column name, inside a longer string (`LIKE '%{q}%'`), or a query with a
+    `%` of its own is left to the reader. Unsafe because the driver then sends typed values:
+    a query that relied on their text form may behave differently.
 
     ## Options
     - `extra-sinks` (list of strings, default `[]`): more calls that take SQL text as their
@@ -2008,7 +2017,21 @@ class SqlStringBuilding(Rule):
         related = []
         if line != ctx.span_of(node).line:
             related.append((build_node, f"SQL string built here with {v.form}"))
-        self.report(node, message, help=_help(ctx, kind, label, root, v.entered), related=related)
+        self.report(node, message, help=_help(ctx, kind, label, root, v.entered), related=related,
+                    fix=self._parameterised(node, func))
 
+    def _parameterised(self, node: cst.Call, func: cst.BaseExpression) -> Fix | None:
+        """The rewrite into a parameterised query, for a driver call whose placeholders are
+        known (see `_parameterise`)."""
+        if not isinstance(func, cst.Attribute):
+            return None
+        driver = placeholder_style(self.ctx.names.callee(func))
+        methods = _ASYNCPG_QUERIES if driver == "asyncpg" else ("execute",)
+        if driver is None or func.attr.value not in methods:
+            return None
+        return parameterise(self.ctx, node, driver)
+
+
+_ASYNCPG_QUERIES = ("execute", "fetch", "fetchrow", "fetchval")
 
 __all__ = ["SqlStringBuilding", "SqlStringBuildingOptions", "looks_like_sql"]

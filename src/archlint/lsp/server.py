@@ -77,7 +77,6 @@ class ArchlintServer(LanguageServer):
         self.scan_task: asyncio.Task | None = None
         self.scan_wanted = False
         self.scan_process: multiprocessing.process.BaseProcess | None = None
-        self.scans_done = 0
 
     def document(self, uri: str) -> TextDocument | None:
         """The open document at `uri`, None when it is not open (pygls keys them unquoted)."""
@@ -189,10 +188,11 @@ class ArchlintServer(LanguageServer):
                 self.window_log_message(types.LogMessageParams(
                     type=types.MessageType.Error, message=f"archlint: project scan failed: {exc}"))
                 continue
-            self.project = found
-            self.scans_done += 1
-            for uri in list(self.analyses):
-                self.publish(uri)
+            before, self.project = self.project, found
+            for uri in list(self.analyses):  # only where the scan changed something
+                path = self.path_of(uri)
+                if path is not None and before.get(path, []) != found.get(path, []):
+                    self.publish(uri)
 
     def _scan_in_child(self, folder: str) -> dict[str, list[Finding]]:
         """Run the scan in a fresh ("spawn") process: the server's threads make forking it

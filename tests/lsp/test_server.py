@@ -181,6 +181,9 @@ def test_project_rules_come_from_the_scan_and_refresh_on_save(tmp_path):
                                 "def load():\n    return requests.get('https://a')\n",
         "shop/domain/excluded_by_gitignore.py": "import requests\nrequests.get('https://a')\n",
         ".gitignore": "excluded_by_gitignore.py\n",
+        # enough files that the scan runs them in worker processes (engine/parallel.py): the
+        # scan process must be allowed children
+        **{f"shop/module_{n}.py": f"VALUE = {n}\n" for n in range(24)},
     })
 
     async def scenario() -> None:

@@ -5,7 +5,7 @@
   `DEBOUNCE_S` (typing does not start an analysis per key). Nothing is ever written to disk.
 - Project rules need the whole project: their findings come from the last full scan
   (`api.check` over the workspace folder), run at start and again after every save, in a child
-  process (see `_scan_in_child`), and are merged into each open file's diagnostics. While a
+  process (see `ScanProcess`), and are merged into each open file's diagnostics. While a
   buffer has unsaved edits, its project findings are those of the file as last saved.
 - Diagnostics are published for open documents only, and cleared when a document closes; a file
   the scan would skip (excludes, .gitignore, outside the workspace) gets none.
@@ -16,11 +16,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import multiprocessing
 import os
 import threading
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -76,7 +78,7 @@ class ArchlintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}  # uri -> scheduled analysis
         self.scan_task: asyncio.Task | None = None
         self.scan_wanted = False
-        self.scan_process: multiprocessing.process.BaseProcess | None = None
+        self.scanner = ScanProcess()
 
     def document(self, uri: str) -> TextDocument | None:
         """The open document at `uri`, None when it is not open (pygls keys them unquoted)."""
@@ -182,7 +184,7 @@ class ArchlintServer(LanguageServer):
             self.scan_wanted = False
             assert self.workspace_root is not None
             try:
-                found = await loop.run_in_executor(None, self._scan_in_child,
+                found = await loop.run_in_executor(None, self.scanner.scan,
                                                    os.fspath(self.workspace_root))
             except Exception as exc:  # the scan failed: keep the last findings, say so
                 self.window_log_message(types.LogMessageParams(
@@ -194,56 +196,83 @@ class ArchlintServer(LanguageServer):
                 if path is not None and before.get(path, []) != found.get(path, []):
                     self.publish(uri)
 
-    def _scan_in_child(self, folder: str) -> dict[str, list[Finding]]:
-        """Run the scan in a fresh ("spawn") process: the server's threads make forking it
-        unsafe, the scan forks its own workers from there, and a shutdown can stop it."""
-        context = multiprocessing.get_context("spawn")
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_project_scan, args=(folder, send), daemon=True)
-        with _process_lock:
-            self.scan_process = process
-            process.start()
-        send.close()
+    def stop_scan(self) -> None:
+        self.scanner.stop()
+
+
+class ScanProcess:
+    """One long-lived child process that runs full scans on request, so that a scan after a
+    save does not pay for starting Python and importing the rules again.
+
+    A child and not a thread: the scan forks its own workers, which is unsafe from the
+    server's threaded process, and a "spawn"ed child is single-threaded. Not a daemon: daemons
+    may not have the scan's worker processes. It ends when the server closes the pipe (or dies:
+    the pipe closes then too), and `stop()` ends it on shutdown and at exit."""
+
+    def __init__(self) -> None:
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.connection: Connection | None = None
+        self.lock = threading.Lock()
+
+    def scan(self, folder: str) -> dict[str, list[Finding]]:
+        """The project rules' findings of a full scan of `folder`, by path (blocks)."""
+        with self.lock:
+            if self.process is None or not self.process.is_alive():
+                context = multiprocessing.get_context("spawn")
+                self.connection, child_end = context.Pipe()
+                self.process = context.Process(target=_scan_requests, args=(child_end,),
+                                               name="archlint-scan")
+                self.process.start()
+                child_end.close()
+                atexit.register(self.stop)  # before multiprocessing's own join at exit
+            connection, process = self.connection, self.process
+        assert connection is not None
         try:
-            outcome = receive.recv()
-        except EOFError:
-            raise RuntimeError(f"the scan process ended with exit code {process.exitcode}"
-                               ) from None
-        finally:
-            receive.close()
-            process.join()
+            connection.send(folder)
+            outcome = connection.recv()
+        except (EOFError, OSError):
+            raise RuntimeError(f"the scan process ended (exit code {process.exitcode})") from None
         if isinstance(outcome, str):
             raise RuntimeError(outcome)
         return outcome
 
-    def stop_scan(self) -> None:
-        with _process_lock:
-            if self.scan_process is not None and self.scan_process.is_alive():
-                self.scan_process.terminate()
+    def stop(self) -> None:
+        with self.lock:
+            process, connection, self.process, self.connection = (
+                self.process, self.connection, None, None)
+        if connection is not None:
+            connection.close()
+        if process is not None and process.is_alive():
+            process.terminate()
+            process.join(5)
 
 
-_process_lock = threading.Lock()
-
-
-def _project_scan(folder: str, send) -> None:
-    """In the child: the project rules' findings of a full scan of `folder`, by path; or an error
-    message. Stdout is the protocol's channel: nothing may print there."""
+def _scan_requests(connection: Connection) -> None:
+    """The scan process: a folder in, its project findings (or an error message) out, until the
+    pipe closes. Stdout is the protocol's channel: nothing may print there."""
     os.dup2(2, 1)
-    try:
-        settings = load_settings(Path(folder))
-        project_codes = {r.code for r in settings.enabled_rules() if issubclass(r, ProjectRule)}
-        report = check([Path(folder)], settings, CheckOptions())
-        found: dict[str, list[Finding]] = {}
-        for finding in report.findings:
-            if finding.code in project_codes:
-                found.setdefault(finding.path, []).append(finding)
-        send.send(found)
-    except ConfigError as exc:
-        send.send(str(exc))
-    except Exception as exc:  # noqa: BLE001 - reported to the editor, never a silent hang
-        send.send(f"{type(exc).__name__}: {exc}")
-    finally:
-        send.close()
+    while True:
+        try:
+            folder = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            connection.send(_project_scan(folder))
+        except ConfigError as exc:
+            connection.send(str(exc))
+        except Exception as exc:  # noqa: BLE001 - reported to the editor, never a silent hang
+            connection.send(f"{type(exc).__name__}: {exc}")
+
+
+def _project_scan(folder: str) -> dict[str, list[Finding]]:
+    settings = load_settings(Path(folder))
+    project_codes = {r.code for r in settings.enabled_rules() if issubclass(r, ProjectRule)}
+    report = check([Path(folder)], settings, CheckOptions())
+    found: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        if finding.code in project_codes:
+            found.setdefault(finding.path, []).append(finding)
+    return found
 
 
 def _normalised(text: str) -> str:

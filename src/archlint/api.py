@@ -3,6 +3,9 @@
 discover -> cache lookup -> phase 1 (per file, in worker processes) -> phase 2 (project rules)
 -> suppressions -> a Report of complete findings, ready for any renderer.
 
+`check_source()`: the per-file rules on one text in memory (an editor's buffer), with the same
+suppressions; project rules need the whole project and stay with `check()`.
+
 `layers_of()`: which module sits in which layer, for `archlint layers` and `archlint init`.
 """
 
@@ -21,7 +24,7 @@ from archlint.engine.discover import discover
 from archlint.engine.parallel import default_jobs, run_phase1
 from archlint.engine.project import build_model, run_project_rules
 from archlint.engine.suppress import apply_suppressions, unused_suppressions
-from archlint.engine.worker import CheckerSpec, FileResult
+from archlint.engine.worker import CheckerSpec, FileResult, analyze_source
 from archlint.model import LayerGroup, LayerReport, Notification, NotificationKind, Report
 from archlint.rules.architecture._layers import LAYERS
 from archlint.rules.architecture._project import structure
@@ -218,6 +221,34 @@ def fix(
     unsafe_left = 0 if unsafe else sum(
         1 for f in report.findings if f.fix is not None and f.fix.edits and not f.fix.safe)
     return FixOutcome(report, fixed, diffs, sorted(refused.items()), unsafe_left)
+
+
+def check_source(
+    source: str, path: str, settings: Settings, *, rules: Sequence[AnyRule] | None = None
+) -> Report:
+    """Run the per-file rules on `source` (decoded text, never written anywhere) as if it were
+    the file at `path` (root-relative, "/"-separated: per-file-ignores and path-scoped rules see
+    it). The same `analyze_source` path and suppressions as `check()`; no cache, no processes,
+    no project rules (their findings come from a whole-project `check()`)."""
+    started = time.perf_counter()
+    enabled = list(rules) if rules is not None else settings.enabled_rules()
+    file_rules = [rule for rule in enabled if issubclass(rule, Rule)]
+    specs, _ = checker_specs(settings, file_rules)
+    if "\r" in source:  # as decode_source does for files: columns count from "\n" lines
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    result = analyze_source(source, path, specs)
+    comments = {path: result.suppressions} if result.suppressions else {}
+    outcome = apply_suppressions(result.findings, comments, settings.per_file_ignores)
+    return Report(
+        findings=sorted(outcome.kept, key=lambda f: f.sort_key),
+        notifications=sorted(result.notifications, key=lambda n: (n.line or 0, n.message)),
+        rules=[r.meta() for r in file_rules],
+        files_scanned=1,
+        files_parsed=int(result.parsed),
+        duration_s=time.perf_counter() - started,
+        root=str(settings.root),
+        suppressed=outcome.suppressed,
+    )
 
 
 def _covers_root(paths: Sequence[Path], root: Path) -> bool:

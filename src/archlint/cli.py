@@ -344,5 +344,16 @@ def init_command(
                       "now on.", highlight=False, markup=False)
 
 
+@app.command("server")
+def server_command() -> None:
+    """Run the language server over stdio (for editors; needs `pip install archlint[lsp]`)."""
+    try:
+        from archlint.lsp.server import serve  # pygls is optional: imported only here
+    except ImportError as exc:
+        raise _fail(f"`archlint server` needs pygls 2 ({exc}); install it with "
+                    "`pip install 'archlint[lsp]'`") from None
+    serve()
+
+
 def main() -> None:
     app()

@@ -93,6 +93,22 @@ def discover(paths: list[Path], settings: Settings) -> Discovery:
     return found
 
 
+def is_excluded(path: Path, settings: Settings) -> bool:
+    """Whether a scan of the root would skip this file: outside the root, or matched by the
+    default excludes, the config's excludes or a .gitignore on the way down. For front doors
+    that get one file at a time (the language server)."""
+    path = Path(os.path.abspath(path))
+    if not _is_within(path, settings.root):
+        return True
+    excluded = _spec([*DEFAULT_EXCLUDES, *settings.exclude, *settings.extend_exclude])
+    folders = [p for p in reversed(path.parents) if _is_within(p, settings.root)]
+    ignores = _gitignores(folders, settings.root, settings)
+    for folder in folders[1:]:  # a folder excluded as a whole excludes what is in it
+        if _ignored(relative(folder, settings.root), True, excluded, ignores):
+            return True
+    return _ignored(relative(path, settings.root), False, excluded, ignores)
+
+
 def _gitignores(
     folders: list[Path], root: Path, settings: Settings
 ) -> list[tuple[str, pathspec.PathSpec]]:

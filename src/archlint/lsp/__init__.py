@@ -1,0 +1,1 @@
+"""`archlint server`: the language server (extra `archlint[lsp]`, pygls 2)."""

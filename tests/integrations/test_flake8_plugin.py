@@ -61,7 +61,7 @@ def expected(root: Path) -> set[tuple[str, int, str]]:
 def test_reports_the_per_file_findings_and_honours_every_suppression(project):
     code, rows, output = flake8(".", cwd=project)
     assert code == 1, output
-    # payments.py: `# noqa: ARC401` on the line and on the last line of a multi-line call,
+    # payments.py: a noqa comment for ARC401 on the line and on the last line of a multi-line call,
     # `# archlint: ignore[ARC401]`; [tool.archlint]: ignore ARC402, per-file-ignores scripts/*
     assert {(path, line, code) for path, line, _, code, _ in rows} == expected(project)
     assert rows[0][2:4] == (16, "ARC401")  # 1-based column, as flake8 prints its own
@@ -83,7 +83,7 @@ def test_project_rules_never_run_under_flake8(project):
 def test_flake8_noqa_and_per_file_ignores_work_on_arc_codes(project):
     _, rows, _ = flake8("--disable-noqa", ".", cwd=project)
     lines = {(path, line) for path, line, _, code, _ in rows if code == "ARC401"}
-    # without noqa: the two `# noqa: ARC401` calls come back; `archlint: ignore` still holds
+    # without noqa: the two calls with noqa comments come back; `archlint: ignore` still holds
     assert lines == {("app/payments.py", 9), ("app/payments.py", 14), ("app/payments.py", 24)}
 
     _, rows, _ = flake8("--per-file-ignores=app/payments.py:ARC401", ".", cwd=project)

@@ -83,7 +83,7 @@ def test_archlint_hook_through_try_repo(tmp_path):
     assert done.returncode == 1, output
     assert "archlint" in output and "Failed" in output
     assert "service.py:9:16: ARC401 requests.post() has no timeout" in output
-    # `# noqa: ARC401` and `# archlint: ignore[ARC401]` hold under the hook too
+    # noqa and archlint-ignore comments for ARC401 hold under the hook too
     assert "service.py:14:12: ARC401" not in output and "service.py:18:12: ARC401" not in output
 
     done = pre_commit("try-repo", archlint_repo, "archlint", "--files", "clean.py",

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from archlint import __version__
 from archlint.config import ConfigError, Settings, check_selectors, load_settings
 from archlint.engine.suppress import apply_suppressions
-from archlint.engine.worker import analyze_source
+from archlint.engine.worker import CheckerSpec, analyze_source
 from archlint.model import Notification
 from archlint.rules.base import Rule
 
@@ -103,17 +103,15 @@ class ArchlintChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         try:
-            settings = _settings_for(self._folder(), self.options)
+            settings, specs = _settings_for(self._folder(), self.options)
         except ConfigError as exc:
             yield 1, 0, f"{NOT_CHECKED} archlint did not run: {exc}", type(self)
             return
-        rules = [rule for rule in settings.enabled_rules() if issubclass(rule, Rule)]
-        if not rules:
+        if not specs:
             return
         path = self._relative_path(settings.root)
         source = "".join(self.lines).replace("\r\n", "\n").replace("\r", "\n")
-        result = analyze_source(source, path,
-                                [(rule, settings.options_for(rule)) for rule in rules])
+        result = analyze_source(source, path, specs)
         comments = [c for c in result.suppressions
                     if c.style == "archlint" or not self.options.disable_noqa]
         kept = apply_suppressions(result.findings, {path: comments},
@@ -149,11 +147,14 @@ def _selectors(values: Sequence[str] | str | None) -> tuple[str, ...] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _settings_for(folder: Path, options: PluginOptions) -> Settings:
+def _settings_for(folder: Path, options: PluginOptions) -> tuple[Settings, list[CheckerSpec]]:
     """The settings for the files of a folder: their project's config (cached: flake8 asks once
     per file), with flake8's options on top, as `archlint check --select/--extend-select/
-    --ignore` puts them."""
-    return _with_options(load_settings(folder, config_file=options.config), options)
+    --ignore` puts them; and the enabled per-file rules with their options."""
+    settings = _with_options(load_settings(folder, config_file=options.config), options)
+    specs: list[CheckerSpec] = [(rule, settings.options_for(rule))
+                                for rule in settings.enabled_rules() if issubclass(rule, Rule)]
+    return settings, specs
 
 
 def _with_options(settings: Settings, options: PluginOptions) -> Settings:

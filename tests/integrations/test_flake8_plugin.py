@@ -140,6 +140,9 @@ def test_source_from_stdin(project):
     source = (project / "app" / "payments.py").read_text()
     _, rows, _ = flake8("--stdin-display-name=app/payments.py", "-", cwd=project, stdin=source)
     assert {(line, code) for _, line, _, code, _ in rows} == {(9, "ARC401")}
+    _, rows, _ = flake8("--stdin-display-name=app/payments.py", "-", cwd=project,
+                        stdin="# archlint: skip-file\n" + source)
+    assert rows == []
 
 
 def test_same_findings_as_archlint_check_on_the_rule_fixtures():

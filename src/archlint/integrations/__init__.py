@@ -1,0 +1,1 @@
+"""Front doors other tools open: the flake8 plugin. They sit beside the CLI (same layer)."""

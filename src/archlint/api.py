@@ -224,12 +224,15 @@ def fix(
 
 
 def check_source(
-    source: str, path: str, settings: Settings, *, rules: Sequence[AnyRule] | None = None
+    source: str, path: str, settings: Settings, *, rules: Sequence[AnyRule] | None = None,
+    honour_noqa: bool = True,
 ) -> Report:
     """Run the per-file rules on `source` (decoded text, never written anywhere) as if it were
     the file at `path` (root-relative, "/"-separated: per-file-ignores and path-scoped rules see
     it). The same `analyze_source` path and suppressions as `check()`; no cache, no processes,
-    no project rules (their findings come from a whole-project `check()`)."""
+    no project rules (their findings come from a whole-project `check()`). The language server
+    and the flake8 plugin run files this way; `honour_noqa=False` keeps only `# archlint:`
+    comments (flake8's `--disable-noqa`)."""
     started = time.perf_counter()
     enabled = list(rules) if rules is not None else settings.enabled_rules()
     file_rules = [rule for rule in enabled if issubclass(rule, Rule)]
@@ -237,7 +240,8 @@ def check_source(
     if "\r" in source:  # as decode_source does for files: columns count from "\n" lines
         source = source.replace("\r\n", "\n").replace("\r", "\n")
     result = analyze_source(source, path, specs)
-    comments = {path: result.suppressions} if result.suppressions else {}
+    kept = [c for c in result.suppressions if honour_noqa or c.style == "archlint"]
+    comments = {path: kept} if kept else {}
     outcome = apply_suppressions(result.findings, comments, settings.per_file_ignores)
     return Report(
         findings=sorted(outcome.kept, key=lambda f: f.sort_key),

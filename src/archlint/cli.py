@@ -6,11 +6,10 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings (or files that could not
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -89,7 +88,7 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def _main(
     version: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version."),
     ] = None,
 ) -> None:
@@ -98,22 +97,22 @@ def _main(
 
 @app.command("check")
 def check_command(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: .)")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: .)")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE.")] = None,
-    select: Annotated[Optional[list[str]], typer.Option(help="Rules to run: codes, prefixes or names (replaces the config's select).")] = None,
-    extend_select: Annotated[Optional[list[str]], typer.Option(help="Rules to run in addition.")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option(help="Rules to skip (added to the config's ignore).")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="Config file (pyproject.toml or archlint.toml).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
+    select: Annotated[list[str] | None, typer.Option(help="Rules to run: codes, prefixes or names (replaces the config's select).")] = None,
+    extend_select: Annotated[list[str] | None, typer.Option(help="Rules to run in addition.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Rules to skip (added to the config's ignore).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (pyproject.toml or archlint.toml).")] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Ignore config files.")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write .archlint_cache/.")] = False,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.")] = FailOn.note,
     list_unused_suppressions: Annotated[bool, typer.Option("--list-unused-suppressions", help="Report suppression comments that suppressed nothing.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Leave out the findings recorded in this baseline file.")] = None,
-    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Record this scan's findings in FILE (they are left out from then on).")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Leave out the findings recorded in this baseline file.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option("--write-baseline", help="Record this scan's findings in FILE (they are left out from then on).")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes of the findings, then report what is left.")] = False,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix or --diff: the unsafe fixes too (see each rule's docs).")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a unified diff; change no file.")] = False,
@@ -124,16 +123,14 @@ def check_command(
         raise _fail(f"--output {output}: folder {output.parent} does not exist")
     try:
         settings = _settings(paths, config, no_config)
-        overrides: dict[str, tuple[str, ...]] = {}
-        if select:
-            overrides["select"] = _split_codes(select)
-        if extend_select:
-            overrides["extend_select"] = settings.extend_select + _split_codes(extend_select)
-        if ignore:
-            overrides["ignore"] = settings.ignore + _split_codes(ignore)
-        for key, values in overrides.items():
-            check_selectors(values, f"--{key.replace('_', '-')}")
-        settings = dataclasses.replace(settings, **overrides)
+        chosen = {"select": _split_codes(select or []),
+                  "extend-select": _split_codes(extend_select or []),
+                  "ignore": _split_codes(ignore or [])}
+        for key, values in chosen.items():
+            if values:
+                check_selectors(values, f"--{key}")
+        settings = settings.with_selection(chosen["select"], chosen["extend-select"],
+                                           chosen["ignore"])
     except ConfigError as exc:
         raise _fail(str(exc)) from None
 
@@ -255,7 +252,7 @@ def _exit_code(report: Report, exit_zero: bool, fail_on: Severity) -> int:
 
 @app.command("rules")
 def rules_command(
-    config: Annotated[Optional[Path], typer.Option(help="Config file to read selection from.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file to read selection from.")] = None,
     no_config: Annotated[bool, typer.Option("--no-config")] = False,
 ) -> None:
     """List every rule, and whether the current config enables it."""
@@ -296,10 +293,10 @@ def explain_command(rule: Annotated[str, typer.Argument(help="A rule code or nam
 
 @app.command("layers")
 def layers_command(
-    path: Annotated[Optional[Path], typer.Argument(help="File or folder (default: .)")] = None,
+    path: Annotated[Path | None, typer.Argument(help="File or folder (default: .)")] = None,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="List every module, not only the packages.")] = False,
     format: Annotated[LayersFormat, typer.Option("--format", "-f", help="Output format.")] = LayersFormat.text,
-    config: Annotated[Optional[Path], typer.Option(help="Config file (pyproject.toml or archlint.toml).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (pyproject.toml or archlint.toml).")] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Ignore config files.")] = False,
 ) -> None:
     """Show which module sits in which layer, and why (the files `check` would scan)."""
@@ -316,7 +313,7 @@ def layers_command(
 
 @app.command("init")
 def init_command(
-    path: Annotated[Optional[Path], typer.Argument(help="A folder of the project (default: .)")] = None,
+    path: Annotated[Path | None, typer.Argument(help="A folder of the project (default: .)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the table; write nothing.")] = False,
 ) -> None:
     """Write a starter [tool.archlint] with the detected layers into pyproject.toml (or a new

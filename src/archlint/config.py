@@ -81,6 +81,21 @@ class Settings:
     def options_for(self, rule: AnyRule) -> Any:
         return self.rule_options.get(rule.code) or rule.Options()
 
+    def with_selection(self, select: Sequence[str] | None = None,
+                       extend_select: Sequence[str] = (),
+                       ignore: Sequence[str] = ()) -> Settings:
+        """These settings with a command line's choice on top, as `--select` (replaces the
+        config's), `--extend-select` and `--ignore` (add to it) put it; the flake8 plugin's
+        `--archlint-*` options mean the same."""
+        changes: dict[str, tuple[str, ...]] = {}
+        if select:
+            changes["select"] = tuple(select)
+        if extend_select:
+            changes["extend_select"] = self.extend_select + tuple(extend_select)
+        if ignore:
+            changes["ignore"] = self.ignore + tuple(ignore)
+        return dataclasses.replace(self, **changes) if changes else self
+
     def fingerprint(self, rules: Sequence[AnyRule] | None = None) -> str:
         """What the cache key needs of the effective config: anything that can change a result."""
         rules = self.enabled_rules() if rules is None else rules

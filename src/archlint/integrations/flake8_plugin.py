@@ -30,11 +30,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from archlint import __version__
+from archlint.api import check_source
 from archlint.config import ConfigError, Settings, check_selectors, load_settings
-from archlint.engine.suppress import apply_suppressions
-from archlint.engine.worker import CheckerSpec, analyze_source
 from archlint.model import Notification
-from archlint.rules.base import Rule
+from archlint.rules.base import AnyRule, Rule
 
 NOT_CHECKED = "ARC000"  # archlint could not check (part of) the file: never a rule's code
 STDIN_NAMES = ("stdin", "-")
@@ -110,16 +109,12 @@ class ArchlintChecker:
         if not specs:
             return
         path = self._relative_path(settings.root)
-        source = "".join(self.lines).replace("\r\n", "\n").replace("\r", "\n")
-        result = analyze_source(source, path, specs)
-        comments = [c for c in result.suppressions
-                    if c.style == "archlint" or not self.options.disable_noqa]
-        kept = apply_suppressions(result.findings, {path: comments},
-                                  settings.per_file_ignores).kept
-        for finding in sorted(kept, key=lambda f: f.sort_key):
+        report = check_source("".join(self.lines), path, settings, rules=specs,
+                              honour_noqa=not self.options.disable_noqa)
+        for finding in report.findings:
             yield (finding.span.line, finding.span.column,
                    f"{finding.code} {_one_line(finding.message)}", type(self))
-        for note in result.notifications:
+        for note in report.notifications:
             yield note.line or 1, note.column or 0, _not_checked(note), type(self)
 
     def _folder(self) -> Path:
@@ -147,25 +142,17 @@ def _selectors(values: Sequence[str] | str | None) -> tuple[str, ...] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _settings_for(folder: Path, options: PluginOptions) -> tuple[Settings, list[CheckerSpec]]:
+def _settings_for(folder: Path, options: PluginOptions) -> tuple[Settings, list[AnyRule]]:
     """The settings for the files of a folder: their project's config (cached: flake8 asks once
     per file), with flake8's options on top, as `archlint check --select/--extend-select/
-    --ignore` puts them; and the enabled per-file rules with their options."""
+    --ignore` puts them; and the enabled per-file rules."""
     settings = _with_options(load_settings(folder, config_file=options.config), options)
-    specs: list[CheckerSpec] = [(rule, settings.options_for(rule))
-                                for rule in settings.enabled_rules() if issubclass(rule, Rule)]
-    return settings, specs
+    return settings, [rule for rule in settings.enabled_rules() if issubclass(rule, Rule)]
 
 
 def _with_options(settings: Settings, options: PluginOptions) -> Settings:
-    changes: dict[str, tuple[str, ...]] = {}
-    if options.select is not None:
-        changes["select"] = options.select
-    if options.extend_select:
-        changes["extend_select"] = settings.extend_select + options.extend_select
-    if options.ignore:
-        changes["ignore"] = settings.ignore + options.ignore
-    return dataclasses.replace(settings, **changes) if changes else settings
+    return settings.with_selection(options.select, options.extend_select or (),
+                                   options.ignore or ())
 
 
 def _one_line(message: str) -> str:

@@ -149,7 +149,7 @@ def _read_verdict(out: Path, names: dict[str, list[str]]) -> list[Issue]:
         text = _format(rule, result.get("message", {}))
         uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         runs = names.get(uri, [uri])
-        document = runs[0] if len(runs) == 1 else f"{Path(uri).name}"
+        document = runs[0] if len(runs) == 1 else Path(uri).name
         where = text.split(":", 1)[0]
         if where.startswith("runs[") and len(runs) > 1:
             index = int(where[5 : where.index("]")])
@@ -184,7 +184,8 @@ def validate(binary: Path, documents: dict[str, dict[str, Any]], workdir: Path) 
     if out.exists():
         out.unlink()  # the tool refuses to overwrite an output file
     cmd = [str(binary), "validate", "--rule-kind", RULE_KINDS, "--level", "Error;Warning;Note",
-           "--config", str(binary_policy(binary)), "--output", str(out), *map(str, files)]  # fmt: skip
+           "--config", str(binary_policy(binary)), "--output", str(out),
+           *map(str, files)]  # fmt: skip
     env = {**os.environ, "DOTNET_CLI_TELEMETRY_OPTOUT": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, env=env)
     if not out.is_file():

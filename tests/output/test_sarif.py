@@ -19,6 +19,10 @@ import libcst as cst
 import pytest
 import sarif_om as om
 from _sarif_schema import from_package, from_wheel, sarif_schema
+from _sarif_multitool import Unavailable as MultitoolUnavailable
+from _sarif_multitool import install as install_multitool
+from _sarif_multitool import problems as multitool_problems
+from _sarif_multitool import validate as validate_with_multitool
 from jsonschema import Draft4Validator
 
 from archlint import __version__
@@ -148,13 +152,32 @@ def validator(pytestconfig: pytest.Config) -> Draft4Validator:
     return Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
+@pytest.fixture(scope="module")
+def github_ingestion(tmp_path_factory: pytest.TempPathFactory):
+    """Collects every document `render` makes; after the module's tests, validates them all
+    with GitHub's ingestion rules (the SARIF multitool, in one call). Without npm this does
+    nothing: tests/output/test_sarif_github.py is where that skip shows."""
+    documents: dict[str, dict[str, Any]] = {}
+    yield documents
+    try:
+        binary = install_multitool()
+    except MultitoolUnavailable:
+        return
+    bad = multitool_problems(
+        validate_with_multitool(binary, documents, tmp_path_factory.mktemp("multitool"))
+    )
+    assert not bad, "GitHub ingestion rules:\n" + "\n".join(map(str, bad))
+
+
 @pytest.fixture
-def render(validator: Draft4Validator):
-    """Render a report, check the text is valid JSON and the log valid SARIF 2.1.0, return it."""
+def render(validator: Draft4Validator, github_ingestion, request: pytest.FixtureRequest):
+    """Render a report, check the text is valid JSON and the log valid SARIF 2.1.0, return it
+    (and keep it for the GitHub ingestion rules, checked after the module)."""
 
     def _render(report: Report) -> dict[str, Any]:
         text = render_sarif(report)
         doc = json.loads(text)
+        github_ingestion[f"{request.node.name}#{len(github_ingestion)}"] = doc
         errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
         assert not errors, "\n".join(
             f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:10]
@@ -372,7 +395,10 @@ def test_rule_index_is_consistent(render, tmp_path: Path) -> None:
     ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     # enabled rules sorted by code, then a minimal descriptor for a rule the report did not list
     assert ids == ["ARC104", "ARC301", "ARC401", "ARC999"]
-    assert run["tool"]["driver"]["rules"][3]["defaultConfiguration"] == {"level": "note"}
+    unknown = run["tool"]["driver"]["rules"][3]
+    assert unknown["defaultConfiguration"] == {"level": "note"}
+    assert unknown["name"] == "not-enabled"
+    assert "ARC999" in unknown["fullDescription"]["text"] and unknown["help"]["text"]  # GH2012
     for result in run["results"]:
         assert ids[result["ruleIndex"]] == result["ruleId"]
     locations = [
@@ -727,7 +753,12 @@ def test_parse_error_notification_from_the_worker(render, tmp_path: Path) -> Non
     assert sarif_note["message"] == {"text": note.message}
     assert sarif_note["descriptor"]["id"] == "parse-error"
     descriptors = run["tool"]["driver"]["notifications"]
-    assert descriptors[sarif_note["descriptor"]["index"]]["id"] == "parse-error"
+    descriptor = descriptors[sarif_note["descriptor"]["index"]]
+    assert descriptor["id"] == "parse-error"
+    # GitHub's ingestion rules (GH2012): fullDescription and help; SARIF1001: name != id
+    assert descriptor["name"] == "ParseError"
+    assert descriptor["fullDescription"]["text"] == descriptor["shortDescription"]["text"]
+    assert descriptor["help"]["text"] and descriptor["help"]["markdown"]
     physical = sarif_note["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"] == {"uri": "pkg/broken.py", "uriBaseId": "%SRCROOT%"}
     assert note.line is not None and note.column is not None

@@ -305,13 +305,19 @@ def _descriptor(meta: RuleMeta) -> Any:
 
 
 def _unknown_descriptor(finding: Finding) -> Any:
-    """For a finding whose rule the report does not list (so that its ruleIndex resolves)."""
+    """For a finding whose rule the report does not list (so that its ruleIndex resolves).
+
+    GitHub's ingestion rules (GH2012) want fullDescription and help on every descriptor; a name
+    equal to the id (case aside) is an error for the SARIF validator (SARIF1001): none then."""
     title = finding.name.replace("-", " ") if finding.name else finding.code
+    text = f"{title}: a rule this report does not describe ({finding.code})."
     return _om(
         om.ReportingDescriptor,
         id=finding.code,
-        name=finding.name or finding.code,
+        name=finding.name if finding.name.lower() not in ("", finding.code.lower()) else None,
         short_description=_om(om.MultiformatMessageString, text=title),
+        full_description=_om(om.MultiformatMessageString, text=text),
+        help=_om(om.MultiformatMessageString, text=text, markdown=text),
         default_configuration=_om(om.ReportingConfiguration, level=finding.severity.value),
     )
 
@@ -577,13 +583,7 @@ class _Builder:
         kinds = sorted({n.kind for n in items}, key=_KIND_ORDER.__getitem__)
         kind_index = {kind: i for i, kind in enumerate(kinds)}
         descriptors = [
-            _om(
-                om.ReportingDescriptor,
-                id=kind.value,
-                name=kind.value,
-                short_description=_om(om.MultiformatMessageString, text=_KIND_DESCRIPTIONS[kind]),
-                default_configuration=_om(om.ReportingConfiguration, level=_level(kind)),
-            )
+            _notification_descriptor(kind)
             for kind in kinds
         ]
         out = [self.notification(n, kind_index[n.kind], rule_index) for n in items]
@@ -650,6 +650,23 @@ class _Builder:
             results=results,
         )
         return _om(om.SarifLog, schema_uri=SCHEMA_URI, version=SARIF_VERSION, runs=[run])
+
+
+def _notification_descriptor(kind: NotificationKind) -> Any:
+    """GitHub's ingestion rules (GH2012) want fullDescription and help on every descriptor, the
+    SARIF validator a name other than the id, case aside (SARIF1001): "parse-error" is named
+    "ParseError", "unreadable" has no name."""
+    text = _KIND_DESCRIPTIONS[kind]
+    name = "".join(part.capitalize() for part in kind.value.split("-"))
+    return _om(
+        om.ReportingDescriptor,
+        id=kind.value,
+        name=None if name.lower() == kind.value else name,
+        short_description=_om(om.MultiformatMessageString, text=text),
+        full_description=_om(om.MultiformatMessageString, text=text),
+        help=_om(om.MultiformatMessageString, text=text, markdown=text),
+        default_configuration=_om(om.ReportingConfiguration, level=_level(kind)),
+    )
 
 
 def _level(kind: NotificationKind) -> str:

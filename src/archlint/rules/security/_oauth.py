@@ -134,7 +134,8 @@ _REQUEST_KEYS = frozenset({"client_id", "redirect_uri", "scope", "state"})
 _ENDPOINT_KEYS = ("authorize_url", "server_metadata_url")
 
 _QUERY = r"(?:^|[?&#])"
-_VALUE = r"=([^&#\s'\"]*)"
+# the value ends the parameter: `grant_type=password in a request body` is prose, not a query
+_VALUE = r"=([^&#\s'\"]*)(?=$|[&#'\"])"
 _RESPONSE_TYPE = re.compile(_QUERY + "response_type" + _VALUE)
 _GRANT_TYPE = re.compile(_QUERY + "grant_type" + _VALUE)
 _CHALLENGE_METHOD = re.compile(_QUERY + "code_challenge_method" + _VALUE)

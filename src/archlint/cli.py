@@ -277,8 +277,20 @@ def rules_command(
 
 
 @app.command("explain")
-def explain_command(rule: Annotated[str, typer.Argument(help="A rule code or name.")]) -> None:
+def explain_command(
+    rule: Annotated[str | None, typer.Argument(help="A rule code or name.")] = None,
+    write_pages: Annotated[Path | None, typer.Option(
+        "--write-pages", help="Write every rule's page (docs/rules/ARCxxx.md) into FOLDER.")] = None,
+) -> None:
     """Show a rule's documentation."""
+    if write_pages is not None:
+        from archlint.output.rule_pages import write_pages as write
+
+        for page in write(write_pages, (r.meta() for r in all_rules())):
+            typer.echo(page)
+        return
+    if rule is None:
+        raise _fail("name a rule (code or name), or pass --write-pages FOLDER")
     found = by_code_or_name(rule)
     if found is None:
         raise _fail(f"unknown rule {rule!r}; see `archlint rules`")

@@ -50,3 +50,36 @@ def argument(call: ast.Call, position: int | None, name: str) -> ast.expr | None
         arg = call.args[position]
         return None if isinstance(arg, ast.Starred) else arg
     return None
+
+
+# Statements without blocks of statements inside: nothing to descend into.
+SIMPLE_STATEMENTS = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Import,
+           ast.ImportFrom, ast.Pass, ast.Raise, ast.Assert, ast.Delete, ast.Global,
+           ast.Nonlocal, ast.Break, ast.Continue)
+
+
+def all_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, in functions and classes too: statements are few next to expressions,
+    so a collector that needs statements (imports, assignments, calls made as statements)
+    should walk these rather than `ast.walk` the whole tree."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, SIMPLE_STATEMENTS):
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from all_statements(stmt.body)
+        else:
+            for block in blocks(stmt):
+                yield from all_statements(block)
+
+
+def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's body and signature, not those of functions or classes defined
+    inside it (they are visited on their own)."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                 ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))

@@ -54,11 +54,10 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, blocks, dotted
+from archlint.rules._ast import SIMPLE_STATEMENTS, all_statements, argument, blocks, dotted
 from archlint.rules._classes import (
     BindingCollector,
     ClassCollector,
@@ -178,10 +177,6 @@ _CALL_NAMES = frozenset({
     "register_blueprint", "mount", "register", *_HOOKS,
 })
 _CALL_NEEDLE = re.compile(r"\b(?:" + "|".join(sorted(_CALL_NAMES)) + r")\s*\(")
-# Statements without blocks of statements inside: nothing to descend into.
-_SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Import,
-           ast.ImportFrom, ast.Pass, ast.Raise, ast.Assert, ast.Delete, ast.Global,
-           ast.Nonlocal, ast.Break, ast.Continue)
 _PREFIX_KEYWORD = {FASTAPI: "prefix", FLASK: "url_prefix", LITESTAR: "path"}
 _CONTROLLERS = ("litestar.Controller", "litestar.controller.Controller")
 # In `dependencies`: a `dependencies=` value the file computes (`get_dependencies()`), which
@@ -233,7 +228,7 @@ class RouteCollector(AstCollector):
                 ".head(", ".options(", "websocket", "add_url_rule", "api_view")
 
     def collect(self) -> list[FileRoutes]:
-        self.statements = list(_all_statements(self.tree.body))
+        self.statements = list(all_statements(self.tree.body))
         self.names: _Imports = _file_imports(self.statements)
         self._parent_map: dict[int, ast.AST] | None = None
         self.endpoints: list[Endpoint] = []
@@ -307,7 +302,7 @@ class RouteCollector(AstCollector):
                     inner_controller = self._controller(stmt, qualname)
                 self._decorated(stmt, qualname, controller)
                 self._definitions(stmt.body, (*outer, stmt.name), inner_controller)
-            elif not isinstance(stmt, _SIMPLE):
+            elif not isinstance(stmt, SIMPLE_STATEMENTS):
                 for block in blocks(stmt):
                     self._definitions(block, outer, controller)
 
@@ -486,7 +481,7 @@ class RouteCollector(AstCollector):
         if not lines:
             return
         for stmt in self.statements:
-            if not isinstance(stmt, _SIMPLE):
+            if not isinstance(stmt, SIMPLE_STATEMENTS):
                 continue
             first = bisect.bisect_left(lines, stmt.lineno)
             if first == len(lines) or lines[first] > (stmt.end_lineno or stmt.lineno):
@@ -714,19 +709,6 @@ class RouteCollector(AstCollector):
                                              self.span_of(node), ()))
             return
         self._endpoint_to(view, DJANGO, "urlpattern", node, (), route, None, ())
-
-
-def _all_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement, in functions and classes too (statements are few next to expressions)."""
-    for stmt in body:
-        yield stmt
-        if isinstance(stmt, _SIMPLE):
-            continue
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield from _all_statements(stmt.body)
-        else:
-            for block in blocks(stmt):
-                yield from _all_statements(block)
 
 
 def _file_imports(statements: list[ast.stmt]) -> _Imports:

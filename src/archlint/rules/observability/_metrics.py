@@ -27,9 +27,9 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, blocks, dotted
+from archlint.rules._ast import all_statements, argument, blocks, dotted
 from archlint.rules._classes import NameRef, _Imports
-from archlint.rules._routes import DJANGO, FASTAPI, FLASK, LITESTAR, STARLETTE, _all_statements
+from archlint.rules._routes import DJANGO, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
 
 
@@ -94,7 +94,7 @@ class MetricsCollector(AstCollector):
                 ".observe(", ".time(", "create_histogram")
 
     def collect(self) -> list[FileMetrics]:
-        statements = list(_all_statements(self.tree.body))
+        statements = list(all_statements(self.tree.body))
         self.imports = _Imports()
         for stmt in reversed(statements):
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted
+from archlint.rules._ast import all_statements, argument, dotted, own_nodes
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
@@ -104,9 +104,10 @@ class AuthCollector(AstCollector):
 
     def collect(self) -> list[FileAuth]:
         self.names = _Imports()
-        for node in ast.walk(self.tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                self.names.add(node)
+        self.statements = list(all_statements(self.tree.body))
+        for stmt in self.statements:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.names.add(stmt)
         self.functions: list[GuardFunction] = []
         self.views: list[ViewClass] = []
         self.ignored: list[tuple[str, Span]] = []
@@ -153,8 +154,15 @@ class AuthCollector(AstCollector):
     def _function(self, node: Function, qualname: str) -> None:
         dependencies, annotations = self._parameters(node, qualname)
         decorators = self._decorators(node.decorator_list)
-        refusals = {r for n in ast.walk(node) if isinstance(n, (ast.Raise, ast.Call))
-                    for r in (_refusal(n),) if r}
+        refusals, checked = set(), set()
+        for sub in own_nodes(node):  # one pass; nested functions are visited on their own
+            if isinstance(sub, (ast.Raise, ast.Call)):
+                refusal = _refusal(sub)
+                if refusal:
+                    refusals.add(refusal)
+            name = _checked(sub)
+            if name is not None:
+                checked.add(name)
         refuses = "401" if "401" in refusals else ("403" if refusals else "")
         permissions = None
         for decorator in node.decorator_list:
@@ -162,11 +170,9 @@ class AuthCollector(AstCollector):
                     dotted(decorator.func) or "").rpartition(".")[2] == "permission_classes":
                 permissions = _refs_in(decorator.args[0], self.names)
         if dependencies or annotations or decorators or refuses:
-            checks = tuple(sorted({name for sub in ast.walk(node) for name in (_checked(sub),)
-                                   if name is not None}))
             self.functions.append(GuardFunction(qualname, dependencies, annotations,
                                                 decorators, refuses, self.span_of(node),
-                                                permissions, checks))
+                                                permissions, tuple(sorted(checked))))
 
     def _parameters(self, node: Function, qualname: str
                     ) -> tuple[tuple[NameRef, ...], tuple[NameRef, ...]]:
@@ -257,7 +263,7 @@ class AuthCollector(AstCollector):
     # -- middlewares --------------------------------------------------------------------------
     def _middlewares(self) -> list[AppMiddleware]:
         found: list[AppMiddleware] = []
-        for stmt in ast.walk(self.tree):
+        for stmt in self.statements:
             if not isinstance(stmt, (ast.Assign, ast.Expr)):
                 continue
             assigned = (stmt.targets[0].id if isinstance(stmt, ast.Assign)

@@ -57,9 +57,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted
+from archlint.rules._ast import all_statements, argument, dotted
 from archlint.rules._classes import NameRef, _Imports
-from archlint.rules._routes import _all_statements, _file_imports
+from archlint.rules._routes import _file_imports
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import AstCollector, ProjectModel
 
@@ -165,7 +165,7 @@ class OAuthCollector(AstCollector):
     def collect(self) -> list[FileOAuth]:
         if is_scaffolding_path(self.path):
             return []
-        statements = list(_all_statements(self.tree.body))
+        statements = list(all_statements(self.tree.body))
         self.imports: _Imports = _file_imports(statements)
         self.implicit: list[Site] = []
         self.password: list[Site] = []
@@ -762,7 +762,7 @@ def _self_attributes(cls: ast.ClassDef) -> dict[str, ast.expr]:
     for method in cls.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        for stmt in _all_statements(method.body):
+        for stmt in all_statements(method.body):
             if not isinstance(stmt, ast.Assign):
                 continue
             for target in stmt.targets:

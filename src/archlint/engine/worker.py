@@ -10,6 +10,7 @@ import ast
 import ctypes
 import io
 import os
+import re
 import sys
 import tokenize
 import traceback
@@ -157,6 +158,10 @@ def analyze_source(
         tree = _collect_from_ast(source, path, light, result, report_parse_error=not active)
     if not active:
         return result
+    too_deep = _too_deep_for_libcst(source, path, tree)
+    if too_deep is not None:
+        result.notifications.append(too_deep)
+        return result
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -262,6 +267,74 @@ def _collect_from_ast(
         if facts:
             result.facts.setdefault(cls.kind, []).extend(facts)
     return tree
+
+
+# LibCST's native parser recurses once per level of nesting and overflows its stack a few
+# thousand levels down (x = a.b.b.b..., -(-(-...)), f()()()...): a segfault, not an exception,
+# that would take the whole process with it where files are analysed in-process (-j 1, or a
+# small project). Files nested deeper than this are reported and left to the AstCollectors.
+MAX_NESTING = 1000
+# A nesting of MAX_NESTING levels needs at least this many characters in one logical line (or
+# in one bracketed region), or brackets this deep: below both, the depth is not measured.
+_LONG_LOGICAL_LINE = 2 * MAX_NESTING
+_DEEP_BRACKETS = 100
+_NESTING_MARKS = re.compile(r"[(\[{]|[)\]}]|\\?\n")
+
+
+def _may_nest_deeply(source: str) -> bool:
+    """A cheap look at the text (strings and comments included, so it errs on the side of
+    measuring): deep brackets, or a logical line long enough to hold a deep chain."""
+    depth = start = 0
+    for mark in _NESTING_MARKS.finditer(source):
+        char = mark.group()
+        if char in "([{":
+            depth += 1
+            if depth > _DEEP_BRACKETS:
+                return True
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        elif char == "\n" and depth == 0:
+            if mark.start() - start > _LONG_LOGICAL_LINE:
+                return True
+            start = mark.end()
+    return len(source) - start > _LONG_LOGICAL_LINE
+
+
+def _too_deep_for_libcst(source: str, path: str, tree: ast.Module | None) -> Notification | None:
+    """A parse error for a file LibCST must not be given: nested deeper than MAX_NESTING, or
+    so deep that CPython's own parser refuses it (CPython only compiles it to an AST here)."""
+    if not _may_nest_deeply(source):
+        return None
+    if tree is None:
+        try:
+            tree = ast.parse(source, filename=path)
+        except SyntaxError as err:
+            return Notification(NotificationKind.PARSE_ERROR, path, f"cannot parse: {err.msg}",
+                                line=err.lineno, column=max((err.offset or 1) - 1, 0))
+        except (ValueError, RecursionError, MemoryError):
+            return Notification(NotificationKind.PARSE_ERROR, path,
+                                "cannot parse: nested too deeply for Python's own parser")
+    deepest = _nesting(tree, MAX_NESTING)
+    if deepest > MAX_NESTING:
+        return Notification(
+            NotificationKind.PARSE_ERROR, path,
+            f"cannot analyse: the code is nested more than {MAX_NESTING} levels deep (a long "
+            "chain of calls, attributes or operators, or deep brackets); only the import facts "
+            "of this file were read",
+        )
+    return None
+
+
+def _nesting(tree: ast.AST, limit: int) -> int:
+    """The depth of the tree, counted without recursion; stops past `limit`."""
+    stack = [(tree, 1)]
+    children = ast.iter_child_nodes
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return depth
+        stack.extend((child, depth + 1) for child in children(node))
+    return 0
 
 
 def _parse_error(source: str, path: str, exc: cst.ParserSyntaxError) -> Notification:

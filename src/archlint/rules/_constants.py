@@ -97,10 +97,13 @@ _FOLDABLE = (ast.Constant, ast.Name, ast.Attribute, ast.BinOp, ast.UnaryOp, ast.
              ast.keyword, ast.operator, ast.unaryop, ast.expr_context, ast.Dict)
 
 
+_MAX_NODES = 200  # a settings value is small; a bigger expression is data (or hostile nesting)
+
+
 def _foldable(expr: ast.expr) -> bool:
-    for node in ast.walk(expr):
-        if not isinstance(node, _FOLDABLE):
-            return False
+    for count, node in enumerate(ast.walk(expr)):
+        if count > _MAX_NODES or not isinstance(node, _FOLDABLE):
+            return False  # also keeps ast.unparse (recursive) off deeply nested input
         if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) \
                 and len(node.value) > 200:
             return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import sys
 import types
 import typing
@@ -266,7 +267,7 @@ def settings_from_table(
         where = f"{w('per-file-ignores')}.{pattern!r}"
         values = _str_list(codes, where)
         check_selectors(values, where)
-        per_file_ignores.append((pattern, tuple(values)))
+        per_file_ignores.append((_globs([pattern], where)[0], tuple(values)))
     typing_imports = located.get("typing-imports", "ignore")
     if typing_imports not in ("ignore", "report"):
         raise ConfigError(f"{w('typing-imports')}: expected \"ignore\" or \"report\", "
@@ -303,8 +304,9 @@ def settings_from_table(
         select=tuple(select),
         extend_select=tuple(extend_select),
         ignore=tuple(ignore),
-        exclude=tuple(_str_list(located.get("exclude", []), w("exclude"))),
-        extend_exclude=tuple(_str_list(located.get("extend-exclude", []), w("extend-exclude"))),
+        exclude=_globs(_str_list(located.get("exclude", []), w("exclude")), w("exclude")),
+        extend_exclude=_globs(_str_list(located.get("extend-exclude", []), w("extend-exclude")),
+                              w("extend-exclude")),
         per_file_ignores=tuple(per_file_ignores),
         respect_gitignore=respect_gitignore,
         typing_imports=typing_imports,
@@ -343,6 +345,29 @@ def _contexts(raw: Any, where: str) -> dict[str, str]:
                 )
         contexts[name] = package
     return contexts
+
+
+MAX_WILDCARDS = 16
+
+
+def _globs(patterns: list[str], where: str) -> tuple[str, ...]:
+    """Glob patterns as pathspec will match them. A run of three or more `*` means `*` in
+    gitignore syntax, and is written so: pathspec turns each `*` into a regex group that
+    backtracks, so `"*" * 5000` would never finish matching. A pattern that still has more
+    than MAX_WILDCARDS wildcards is refused for the same reason."""
+    found = []
+    for pattern in patterns:
+        pattern = collapse_stars(pattern)
+        if pattern.count("*") + pattern.count("?") > MAX_WILDCARDS:
+            raise ConfigError(f"{where}: {pattern[:60]!r}... has more than {MAX_WILDCARDS} "
+                              "wildcards; matching it could take hours")
+        found.append(pattern)
+    return tuple(found)
+
+
+def collapse_stars(pattern: str) -> str:
+    """`***` and longer runs of `*` mean `*` in gitignore syntax (`**` keeps its meaning)."""
+    return re.sub(r"\*{3,}", "*", pattern)
 
 
 def _str_list(value: Any, where: str) -> list[str]:

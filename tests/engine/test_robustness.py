@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from archlint.api import CheckOptions, check
 from archlint.cli import app
 from archlint.config import Settings
+from archlint.engine.discover import discover
 from archlint.engine.worker import MAX_NESTING
 from archlint.model import NotificationKind
 from archlint.rules.registry import all_rules
@@ -258,3 +259,22 @@ def test_a_rule_that_raises_is_an_internal_error_and_every_other_result_comes_ou
 
 if sys.platform != "linux":  # pragma: no cover
     pytestmark = pytest.mark.skip("Linux-only file system tricks")
+
+
+def test_hostile_globs_neither_hang_nor_change_meaning(tmp_path):
+    import time
+
+    from archlint.config import ConfigError, settings_from_table
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "app" / "skip_me.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / ".gitignore").write_text("*" * 5000 + "x\n", encoding="utf-8")
+    started = time.perf_counter()
+    settings = settings_from_table({"exclude": ["skip" + "*" * 5000 + ".py"]}, root=tmp_path)
+    assert settings.exclude == ("skip*.py",)
+    found = discover([tmp_path], settings)
+    assert [rel for _, rel in found.files] == ["app/main.py"]
+    assert time.perf_counter() - started < 10
+    with pytest.raises(ConfigError, match="more than 16 wildcards"):
+        settings_from_table({"extend-exclude": ["*a" * 20]}, root=tmp_path)

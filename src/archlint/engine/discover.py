@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pathspec
 
-from archlint.config import DEFAULT_EXCLUDES, Settings
+from archlint.config import DEFAULT_EXCLUDES, Settings, collapse_stars
 from archlint.model import Notification, NotificationKind
 
 # How a service is launched (where `opentelemetry-instrument` runs it) and how its logging is
@@ -47,7 +47,8 @@ def relative(path: Path | str, root: Path) -> str:
 
 
 def _spec(lines: list[str]) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    # .gitignore files are read as found: a hostile run of `*` must not hang the scan
+    return pathspec.GitIgnoreSpec.from_lines([collapse_stars(line) for line in lines])
 
 
 def _read_gitignore(folder: str) -> pathspec.PathSpec | None:

@@ -116,6 +116,15 @@ class _Imports:
         return self.ref_name(written) if written is not None else None
 
 
+def file_imports(statements: list[ast.stmt]) -> _Imports:
+    """The file's imports, those inside functions too (`def init(): from fastapi import FastAPI`
+    is how app factories often start). The first import of a name in the file wins: usually the
+    module-level one."""
+    table = _Imports()
+    for stmt in reversed(statements):  # earlier imports overwrite later ones
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            table.add(stmt)
+    return table
 
 
 def _literal(expr: ast.expr | None) -> tuple[bool, Literal]:

@@ -65,6 +65,7 @@ from archlint.rules._classes import (
     Symbol,
     Symbols,
     _Imports,
+    file_imports,
     symbols,
 )
 from archlint.rules.base import AstCollector, ProjectModel
@@ -229,7 +230,7 @@ class RouteCollector(AstCollector):
 
     def collect(self) -> list[FileRoutes]:
         self.statements = list(all_statements(self.tree.body))
-        self.names: _Imports = _file_imports(self.statements)
+        self.names: _Imports = file_imports(self.statements)
         self._parent_map: dict[int, ast.AST] | None = None
         self.endpoints: list[Endpoint] = []
         self.apps: list[AppObject] = []
@@ -709,17 +710,6 @@ class RouteCollector(AstCollector):
                                              self.span_of(node), ()))
             return
         self._endpoint_to(view, DJANGO, "urlpattern", node, (), route, None, ())
-
-
-def _file_imports(statements: list[ast.stmt]) -> _Imports:
-    """The file's imports, those inside functions too (`def init(): from fastapi import FastAPI`
-    is how app factories often start). The first import of a name in the file wins: usually the
-    module-level one."""
-    table = _Imports()
-    for stmt in reversed(statements):  # earlier imports overwrite later ones
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            table.add(stmt)
-    return table
 
 
 def _list_owner(parents: tuple[ast.AST, ...]) -> NameRef | None:

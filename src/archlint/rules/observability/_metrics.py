@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from archlint.model import Span
 from archlint.rules._ast import all_statements, argument, blocks, dotted
-from archlint.rules._classes import NameRef, _Imports
+from archlint.rules._classes import NameRef, file_imports
 from archlint.rules._routes import DJANGO, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
 
@@ -95,10 +95,7 @@ class MetricsCollector(AstCollector):
 
     def collect(self) -> list[FileMetrics]:
         statements = list(all_statements(self.tree.body))
-        self.imports = _Imports()
-        for stmt in reversed(statements):
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                self.imports.add(stmt)
+        self.imports = file_imports(statements)
         self.mechanisms: list[RedMechanism] = []
         self.meter_providers: list[Span] = []
         self.observations: list[Observation] = []

@@ -58,8 +58,7 @@ from urllib.parse import unquote_plus
 
 from archlint.model import Span
 from archlint.rules._ast import all_statements, argument, dotted
-from archlint.rules._classes import NameRef, _Imports
-from archlint.rules._routes import _file_imports
+from archlint.rules._classes import NameRef, _Imports, file_imports
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import AstCollector, ProjectModel
 
@@ -166,7 +165,7 @@ class OAuthCollector(AstCollector):
         if is_scaffolding_path(self.path):
             return []
         statements = list(all_statements(self.tree.body))
-        self.imports: _Imports = _file_imports(statements)
+        self.imports: _Imports = file_imports(statements)
         self.implicit: list[Site] = []
         self.password: list[Site] = []
         self.forms: list[Site] = []

@@ -22,6 +22,7 @@ import libcst as cst
 
 from archlint.engine.suppress import parse_suppressions, wants_suppression_scan
 from archlint.model import Finding, Notification, NotificationKind, Related, SuppressionComment
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import NameTracker, module_imports
 from archlint.rules._tree import walk
 from archlint.rules.base import AstCollector, Collector, FileContext, PendingReport, Rule
@@ -156,6 +157,7 @@ def analyze_source(
     tree = None
     if light:
         tree = _collect_from_ast(source, path, light, result, report_parse_error=not active)
+    active = _through_gates(source, path, active, tree, parsed_already=bool(light))
     if not active:
         return result
     too_deep = _too_deep_for_libcst(source, path, tree)
@@ -267,6 +269,34 @@ def _collect_from_ast(
         if facts:
             result.facts.setdefault(cls.kind, []).extend(facts)
     return tree
+
+
+def _through_gates(source: str, path: str, specs: list[CheckerSpec], tree: ast.Module | None,
+                   *, parsed_already: bool) -> list[CheckerSpec]:
+    """The LibCST checkers whose gate lets this file through. The `ast` the collectors used
+    serves; without one (only LibCST checkers enabled) the file is parsed with `ast` for the
+    gates, which costs a fraction of the LibCST parse it may spare. A file `ast` cannot parse
+    goes through ungated: LibCST reports it."""
+    if not any(cls.has_gate() for cls, _ in specs):
+        return specs
+    if tree is None and not parsed_already:
+        try:
+            tree = ast.parse(source, filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return specs
+    if tree is None:
+        return specs
+    mentions = Mentions(tree, source)
+    return [(cls, opts) for cls, opts in specs if _opens(cls, mentions, opts)]
+
+
+def _opens(cls: type, mentions: Mentions, options: Any) -> bool:
+    """A gate that raises lets the file through: the checker then runs, and its own errors are
+    reported where they belong."""
+    try:
+        return bool(cls.gate(mentions, options))
+    except Exception:
+        return True
 
 
 # LibCST's native parser recurses once per level of nesting and overflows its stack a few

@@ -45,6 +45,7 @@ from functools import lru_cache
 
 import libcst as cst
 
+from archlint.rules._mentions import Mentions, head_in
 from archlint.rules._names import NameTable, dotted
 
 
@@ -587,6 +588,39 @@ _CONNECTING_FACTORIES = frozenset({"socket.create_connection"})
 IMPORT_TRIGGERS = _import_triggers()
 
 _GRPC_CALL_WRAPPERS = frozenset({"future", "with_call"})
+
+
+# -- the gate -------------------------------------------------------------------------------------
+_CATALOGUE_HEADS = frozenset(name.split(".")[0] for name in (*_CONSTRUCTORS, *_HELPERS))
+
+
+def _may_reach_catalogue(target: str) -> bool:
+    """An import through which a catalogue name can be reached (a cheap look at its target)."""
+    return (target.lstrip(".").split(".", 1)[0] in _CATALOGUE_HEADS or "_pb2_grpc" in target
+            or target.startswith("mypy_boto3_"))
+
+
+def _catalogue_root(qualified: str) -> bool:
+    """Where every classified call starts: a helper, a constructor (what a client value's
+    origin resolves to), a boto3-stubs annotation or a gRPC stub class."""
+    return (qualified in _HELPERS or qualified in _CONSTRUCTORS
+            or _is_boto_stub_annotation(qualified) or _stub_type(qualified) is not None)
+
+
+def reaches_catalogue(mentions: Mentions, also: frozenset[str] = frozenset()) -> bool:
+    """Whether `classify` can recognise any call of the file: it qualifies every call through
+    names imported from a catalogue library, so a file whose text reaches no catalogue name
+    (and none of `also`, a rule's own qualified names) holds no external call. For a rule's
+    `gate`."""
+    if mentions.reaches("catalogue", _may_reach_catalogue, _catalogue_root):
+        return True
+    if not also:
+        return False
+    heads = frozenset(name.split(".", 1)[0] for name in also)
+    # A value's method (`subprocess.Popen.wait`) is reached through its owner's name.
+    owners = frozenset(name.rsplit(".", cut)[0] for name in also
+                       for cut in range(name.count(".")))
+    return mentions.reaches(f"also:{sorted(also)}", head_in(heads), (also | owners).__contains__)
 
 
 # -- classification -------------------------------------------------------------------------------

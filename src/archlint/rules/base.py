@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 import libcst as cst
 
 from archlint.model import Finding, Fix, Related, RuleMeta, Severity, Span
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import NameTable
 from archlint.rules._positions import Positions
 
@@ -134,6 +135,18 @@ class _Triggered:
             return False
         triggers = cls.triggers_for(options)
         return not triggers or any(t in source for t in triggers)
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: Any) -> bool:
+        """Second pre-filter, for a file that has the trigger words: whether what its text
+        reaches through its imports (`_mentions.py`, read from CPython's `ast`) can hold a
+        finding. It spares a LibCST checker the LibCST parse; it must never be False for a
+        file the checker would report on or take facts from."""
+        return True
+
+    @classmethod
+    def has_gate(cls) -> bool:
+        return cls.gate.__func__ is not _Triggered.gate.__func__  # type: ignore[attr-defined]
 
 
 class _Checker(_Triggered):

@@ -15,7 +15,9 @@ from archlint.rules._calls import (
     code_snippet,
     find_argument,
     is_none,
+    reaches_catalogue,
 )
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted, iter_statements
 from archlint.rules.base import Invalid, Rule, Valid
 
@@ -125,6 +127,10 @@ class DbPoolUnconfigured(Rule):
         "sqlalchemy", "sqlmodel", "asyncpg", "psycopg", "redis", "pymysql", "MySQLdb", "pymongo",
         "motor",
     )
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: object) -> bool:
+        return reaches_catalogue(mentions)
 
     VALID: ClassVar = [
         # a sized engine with an acquisition timeout

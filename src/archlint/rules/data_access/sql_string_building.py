@@ -11,6 +11,7 @@ from typing import ClassVar
 import libcst as cst
 
 from archlint.model import Fix, Severity
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted, iter_statements
 from archlint.rules._tree import blocks, children
 from archlint.rules.base import FileContext, Invalid, Rule
@@ -272,6 +273,18 @@ class SqlStringBuilding(Rule):
     @classmethod
     def triggers_for(cls, options: SqlStringBuildingOptions) -> tuple[str, ...]:
         return cls.triggers + tuple(sink.rsplit(".", 1)[-1] for sink in options.extra_sinks)
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: SqlStringBuildingOptions) -> bool:
+        """Every report is on a call of a sink: a sink method, a configured sink, or a name
+        imported as `text`, `RawSQL`, `sql.SQL` or `read_sql`. Configured dotted sinks can be
+        reached through any value, so they open the gate."""
+        if any("." in sink for sink in options.extra_sinks):
+            return True
+        names = set(_METHOD_SINKS) | _QUALIFIED_ATTRS | set(options.extra_sinks)
+        names.update(local for local, target in mentions.imports
+                     if target.rsplit(".", 1)[-1] in _QUALIFIED_ATTRS or target in _PSYCOPG_SQL)
+        return mentions.calls_any(names)
 
     VALID: ClassVar = [
         # values passed as parameters

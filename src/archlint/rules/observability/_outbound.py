@@ -29,7 +29,9 @@ from archlint.rules._calls import (
     CallKind,
     classify_callee,
     describe_call,
+    reaches_catalogue,
 )
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import Collector
@@ -74,6 +76,10 @@ _OUT_OF_SCOPE = frozenset({"sqlalchemy", "sqlmodel", "sqlite3", "redis", "kafka"
 class OutboundCallCollector(Collector):
     kind = "outbound-calls"
     triggers = tuple(t for t in IMPORT_TRIGGERS if t not in _OUT_OF_SCOPE)
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: object) -> bool:
+        return reaches_catalogue(mentions)
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)

@@ -42,6 +42,9 @@ _BY_NAME: dict[str, RetryKind] = {
 }
 
 
+RETRY_NAMES = frozenset(_BY_NAME)
+
+
 def retry_kind(qualified: str | None) -> RetryKind | None:
     return _BY_NAME.get(qualified) if qualified is not None else None
 

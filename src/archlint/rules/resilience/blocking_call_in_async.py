@@ -16,7 +16,9 @@ from archlint.rules._calls import (
     classify_callee,
     code_snippet,
     describe_call,
+    reaches_catalogue,
 )
+from archlint.rules._mentions import Mentions
 from archlint.rules.base import FileContext, Invalid, Rule
 
 
@@ -75,6 +77,7 @@ _PRIMITIVES: dict[str, _Primitive] = {
     ),
     **dict.fromkeys((f"os.{f}" for f in ("wait", "wait3", "wait4", "waitid", "waitpid")), _WAIT),
 }
+_BLOCKING = frozenset(_PRIMITIVES)
 _NON_BLOCKING_FLAGS = ("WNOHANG",)  # os.waitpid(pid, os.WNOHANG) returns at once
 
 # Calls that hand a function to a worker thread. A blocking call written *inside* their argument
@@ -249,6 +252,10 @@ class BlockingCallInAsync(Rule):
     @classmethod
     def triggers_for(cls, options: BlockingCallOptions) -> tuple[str, ...]:
         return cls.triggers + tuple(name.rsplit(".", 1)[-1] for name in options.blocking_functions)
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: BlockingCallOptions) -> bool:
+        return reaches_catalogue(mentions, _BLOCKING | frozenset(options.blocking_functions))
 
     VALID: ClassVar = [
         # a plain def may block: it runs wherever it is called

@@ -9,7 +9,15 @@ from typing import ClassVar
 import libcst as cst
 
 from archlint.model import Severity
-from archlint.rules._calls import CallKind, ExternalCall, Service, classify_callee, code_snippet
+from archlint.rules._calls import (
+    CallKind,
+    ExternalCall,
+    Service,
+    classify_callee,
+    code_snippet,
+    reaches_catalogue,
+)
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
@@ -198,6 +206,10 @@ class ExternalCallWithoutCircuitBreaker(Rule):
         "requests", "httpx", "aiohttp", "urllib", "http.client", "HTTPConnection",
         "HTTPSConnection", "boto", "grpc",
     )
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: object) -> bool:
+        return reaches_catalogue(mentions)
 
     VALID: ClassVar = [
         """

@@ -10,6 +10,7 @@ import libcst as cst
 
 from archlint.model import Edit, Fix, Severity, Span
 from archlint.rules._calls import (
+    reaches_catalogue,
     BOTO_OFFLINE_METHODS,
     CallKind,
     ExternalCall,
@@ -20,6 +21,7 @@ from archlint.rules._calls import (
     find_argument,
     is_none,
 )
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted, iter_statements
 from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
 
@@ -207,6 +209,10 @@ class ExternalCallWithoutTimeout(Rule):
         "requests", "httpx", "aiohttp", "urllib", "http.client", "HTTPConnection",
         "HTTPSConnection", "smtplib", "ftplib", "socket", "boto3", "botocore", "grpc", "redis",
     )
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: object) -> bool:
+        return reaches_catalogue(mentions, _TIMEOUT_FACTORIES)
 
     VALID: ClassVar = [
         # requests with a timeout, positional or via a bound name

@@ -14,11 +14,13 @@ from archlint.rules._calls import (
     code_snippet,
     find_argument,
     is_none,
+    reaches_catalogue,
 )
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import FileContext, Invalid, NoOptions, Rule, Valid
-from archlint.rules.resilience._retries import RetryKind, retry_kind
+from archlint.rules.resilience._retries import RETRY_NAMES, RetryKind, retry_kind
 
 # tenacity values that mean "no wait" / "never stop".
 _NO_WAIT = frozenset({"tenacity.wait_none", "tenacity.wait.wait_none"})
@@ -116,6 +118,10 @@ class RetryWithoutBackoff(Rule):
     cwe = 400
     tags = ("resilience",)
     triggers = ("retry", "Retry", "backoff", "while True", "while 1")
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: NoOptions) -> bool:
+        return reaches_catalogue(mentions, RETRY_NAMES)
 
     VALID: ClassVar = [
         """

@@ -8,7 +8,15 @@ from typing import ClassVar
 import libcst as cst
 
 from archlint.model import Severity
-from archlint.rules._calls import IMPORT_TRIGGERS, CallKind, ExternalCall, classify, code_snippet
+from archlint.rules._calls import (
+    IMPORT_TRIGGERS,
+    CallKind,
+    ExternalCall,
+    classify,
+    code_snippet,
+    reaches_catalogue,
+)
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted
 from archlint.rules.base import Invalid, Rule
 
@@ -108,6 +116,10 @@ class SwallowedDependencyFailure(Rule):
     tags = ("resilience",)
     triggers = IMPORT_TRIGGERS  # a client library
     requires = ("except",)  # and a handler
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: object) -> bool:
+        return reaches_catalogue(mentions)
 
     VALID: ClassVar = [
         # logs

@@ -79,9 +79,11 @@ def test_a_rule_s_own_names_open_the_gate_and_their_owners_too() -> None:
 
 
 def test_calls_any_wants_the_name_called() -> None:
-    found = mentions("cursor.execute (query)\n")
-    assert found.calls_any({"execute"})
-    assert not found.calls_any({"fetch"})
+    found = mentions("cursor.execute (query)\nrun(fetch)\nsql(query)\n")
+    assert found.calls_any(methods={"execute"})
+    assert not found.calls_any(methods={"fetch"})
+    assert not found.calls_any(functions={"execute"})  # a method, not a function
+    assert found.calls_any(functions={"sql"})
     assert not mentions("executor = pool.executor\nrun(executor)").calls_any({"execute"})
 
 

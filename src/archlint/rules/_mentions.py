@@ -59,8 +59,8 @@ class Mentions:
                 targets.setdefault(local, []).append(qualified)
         if not targets:
             return False
-        names = "|".join(re.escape(local) for local in sorted(targets, key=len, reverse=True))
-        chain = re.compile(rf"(?<![\w.])({names})((?:\s*\.\s*[^\W\d]\w*)*)(?!\w)")
+        chain = re.compile(rf"(?<![\w.])({_alternatives(set(targets))})"
+                           rf"((?:\s*\.\s*[^\W\d]\w*)*)(?!\w)")
         seen: set[str] = set()
         for found in chain.finditer(self.source):
             rest = found.group(2)
@@ -75,13 +75,23 @@ class Mentions:
                     return True
         return False
 
-    def calls_any(self, names: frozenset[str] | set[str]) -> bool:
-        """Whether the text calls one of `names`, as a function or a method: the name followed
-        by "(" (a call's name is always written out, wherever its value came from)."""
-        if not names:
+    def calls_any(self, methods: set[str] | frozenset[str] = frozenset(),
+                  functions: set[str] | frozenset[str] = frozenset()) -> bool:
+        """Whether the text calls one of `methods` as a method (`x.name(`) or one of
+        `functions` by its bare name (`name(`): a call's name is always written out, wherever
+        its value came from."""
+        forms = []
+        if methods:
+            forms.append(rf"\.\s*(?:{_alternatives(methods)})")
+        if functions:
+            forms.append(rf"(?<![\w.])(?:{_alternatives(functions)})")
+        if not forms:
             return False
-        pattern = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-        return re.search(rf"(?<!\w)(?:{pattern})\s*\(", self.source) is not None
+        return re.search(rf"(?:{'|'.join(forms)})\s*\(", self.source) is not None
+
+
+def _alternatives(names: set[str] | frozenset[str]) -> str:
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
 
 
 def _some_prefix(qualified: str, accept: Predicate) -> bool:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from archlint.model import Span
-from archlint.rules._calls import client_type, find_argument, is_none
+from archlint.rules._calls import client_type, find_argument, is_none, reaches_catalogue
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted
 from archlint.rules.base import Collector
 
@@ -95,6 +96,13 @@ class CacheWriteCollector(Collector):
     kind = "cache-writes"
     # A redis client (imported, or annotated), Django's cache API, or a settings module's CACHES.
     triggers = ("redis", "django.core.cache", "caches", "CACHES")
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: object) -> bool:
+        """A settings module's CACHES, or a write through a redis client or Django's cache API,
+        both known only through imports."""
+        return "CACHES" in mentions.source or reaches_catalogue(
+            mentions, frozenset({_DJANGO_CACHE, _DJANGO_CACHES}))
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)

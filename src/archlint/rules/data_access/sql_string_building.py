@@ -276,15 +276,17 @@ class SqlStringBuilding(Rule):
 
     @classmethod
     def gate(cls, mentions: Mentions, options: SqlStringBuildingOptions) -> bool:
-        """Every report is on a call of a sink: a sink method, a configured sink, or a name
-        imported as `text`, `RawSQL`, `sql.SQL` or `read_sql`. Configured dotted sinks can be
-        reached through any value, so they open the gate."""
+        """Every report is on a call of a sink: a sink method (`cursor.execute(`), a configured
+        sink, or a name imported as `text`, `RawSQL`, `sql.SQL` or `read_sql` and called by
+        that name. Configured dotted sinks can be reached through any value: they open it."""
         if any("." in sink for sink in options.extra_sinks):
             return True
-        names = set(_METHOD_SINKS) | _QUALIFIED_ATTRS | set(options.extra_sinks)
-        names.update(local for local, target in mentions.imports
-                     if target.rsplit(".", 1)[-1] in _QUALIFIED_ATTRS or target in _PSYCOPG_SQL)
-        return mentions.calls_any(names)
+        extra = set(options.extra_sinks)
+        methods = set(_METHOD_SINKS) | _QUALIFIED_ATTRS | extra
+        functions = extra | {local for local, target in mentions.imports
+                             if target.rsplit(".", 1)[-1] in _QUALIFIED_ATTRS
+                             or target in _PSYCOPG_SQL}
+        return mentions.calls_any(methods, functions)
 
     VALID: ClassVar = [
         # values passed as parameters

@@ -16,9 +16,12 @@ from archlint.rules._calls import (
     client_type,
     code_snippet,
     describe_call,
+    TRANSPORTS,
     find_argument,
+    reaches_catalogue,
     transport_library,
 )
+from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted, iter_statements
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
@@ -60,6 +63,17 @@ _OPT_IN_NAMES = re.compile(r"insecure|unverified|no_?verify|skip_?verify|unsafe"
 _LOCAL_HOSTS = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])([:/]|$)", re.IGNORECASE)
 # Generated OpenAPI/Swagger clients (kubernetes, giteapy...): `configuration.verify_ssl = False`.
 _CONFIGURATION_SUFFIX = ".Configuration"
+_SSL_NAMES = frozenset(TRANSPORTS) | _UNVERIFIED_CONTEXT | _CERT_NONE
+
+
+def _any(target: str) -> bool:
+    return True
+
+
+def _is_configuration(qualified: str) -> bool:
+    return qualified.endswith(_CONFIGURATION_SUFFIX)
+
+
 _HELP_CA = (
     "keep verification on; for a private CA pass its bundle (verify='/path/ca.pem', "
     "ssl.create_default_context(cafile=...)) or set SSL_CERT_FILE / REQUESTS_CA_BUNDLE"
@@ -302,6 +316,18 @@ class TlsVerificationDisabled(Rule):
         if any(v in source for v in cls._VALUES if v != "False"):
             return True
         return _SET_FALSE.search(source) is not None
+
+    @classmethod
+    def gate(cls, mentions: Mentions, options: object) -> bool:
+        """Only `x.check_hostname = False` is reported on any receiver; everything else is a
+        call, a constant or a configuration reached through an import: a client library or
+        transport, the ssl module's unverified contexts and CERT_NONE, or a generated API
+        client's `Configuration`."""
+        if "check_hostname" in mentions.source:
+            return True
+        if reaches_catalogue(mentions, _SSL_NAMES):
+            return True
+        return mentions.reaches("configuration", _any, _is_configuration)
 
     def __init__(self, ctx: FileContext, options: TlsOptions) -> None:
         super().__init__(ctx, options)

@@ -6,6 +6,7 @@ from _support import FunctionNames, PrintCall, spec
 
 from archlint.engine.worker import DecodeError, analyze_file, analyze_source, decode_source
 from archlint.model import NotificationKind, Span
+import libcst as cst
 import pytest
 
 
@@ -152,3 +153,14 @@ def test_ast_and_libcst_checkers_share_one_file_and_one_parse_error():
 def test_ast_collector_columns_count_code_points():
     result = analyze_source("x = 'é'; import os\n", "a.py", [spec(ImportCollector)])
     assert result.facts["imports"][0].span == Span(1, 16, 1, 18)
+
+
+def test_the_parse_skips_libcst_node_checks_only_while_it_runs() -> None:
+    from archlint.engine.worker import _parse_unvalidated
+
+    module = _parse_unvalidated("x = compute(a, b=1)\n")
+    assert module.code == "x = compute(a, b=1)\n"
+    with pytest.raises(cst.ParserSyntaxError):
+        _parse_unvalidated("def (:\n")
+    with pytest.raises(cst.CSTValidationError):  # nodes built elsewhere (fixes) are still checked
+        cst.Name("not a name")

@@ -112,6 +112,31 @@ class FileContext:
         return self.module.code_for_node(node)
 
 
+class _WordsIn:
+    """`word in source`, each word searched once per file: checkers share most trigger words
+    (every user of the external-call catalogue has the same thirty-odd)."""
+
+    def __init__(self) -> None:
+        self.source = ""
+        self.found: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        known = self.found.get(word)
+        if known is None:
+            known = self.found[word] = word in self.source
+        return known
+
+
+_LAST_WORDS = _WordsIn()
+
+
+def _words_in(source: str) -> _WordsIn:
+    if _LAST_WORDS.source is not source:
+        _LAST_WORDS.source = source
+        _LAST_WORDS.found = {}
+    return _LAST_WORDS
+
+
 class _Triggered:
     """Shared by everything that runs on a file: options, and the trigger words that decide
     whether the file is worth parsing at all."""
@@ -131,10 +156,11 @@ class _Triggered:
     def wants(cls, source: str, options: Any) -> bool:
         """Cheap pre-filter: skip the parse when no enabled checker has a trigger word in the file
         (or a required word is missing)."""
-        if not all(word in source for word in cls.requires):
+        contains = _words_in(source)
+        if not all(contains(word) for word in cls.requires):
             return False
         triggers = cls.triggers_for(options)
-        return not triggers or any(t in source for t in triggers)
+        return not triggers or any(contains(t) for t in triggers)
 
     @classmethod
     def gate(cls, mentions: Mentions, options: Any) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from archlint.config import Settings
 from archlint.engine import baseline as baselines
 from archlint.engine import fixes as fixing
-from archlint.engine.cache import ResultCache, content_digest
+from archlint.engine.cache import ProjectEntry, ResultCache, content_digest, project_inputs
 from archlint.engine.discover import discover
 from archlint.engine.parallel import default_jobs, run_phase1
 from archlint.engine.project import build_model, run_project_rules
@@ -98,6 +98,12 @@ def check(
             results.append(cached)
         else:
             todo.append((abs_path, rel))
+    whole = _covers_root(paths, settings.root)
+    inputs = project_inputs(digests, found.companions, whole)
+    project_cached = cache.project(inputs) if project_rules and not todo else None
+    if project_rules and project_cached is None:
+        results, missing = _with_facts(cache, results, digests)
+        todo.extend(missing)
     from_cache = len(results)
     on_start(len(todo))
     fresh = run_phase1(todo, file_specs, options.jobs or default_jobs(), on_progress)
@@ -109,15 +115,19 @@ def check(
     # Workers finish in any order; the project phase must not (import-linter's choice between
     # equally short chains follows the order imports entered the graph).
     results.sort(key=lambda r: r.path)
-    cache.save(settings.root)
 
     findings = [f for r in results for f in r.findings]
     for r in results:
         notifications.extend(r.notifications)
-    project_findings, project_notes = run_project_rules(
-        project_rules, build_model(results, settings, _covers_root(paths, settings.root),
-                                   found.companions)
-    )
+    if project_cached is not None:
+        project_findings, project_notes = project_cached.findings, project_cached.notifications
+    else:
+        model = build_model(results, settings, whole, found.companions)
+        project_findings, project_notes = run_project_rules(project_rules, model)
+        if not any(n.kind in _NOT_CACHED for n in project_notes):
+            cache.put_project(ProjectEntry(inputs, dict(model.reads), project_findings,
+                                           project_notes))
+    cache.save(settings.root)
     findings.extend(project_findings)
     notifications.extend(project_notes)
 
@@ -134,11 +144,10 @@ def check(
         if options.write_baseline is not None:
             recorded = _write_baseline(options.write_baseline, [e for _, e in pairs],
                                        set(digests), {rule.code for rule, _ in project_rules},
-                                       _covers_root(paths, settings.root))
+                                       whole)
         assert recorded is not None
         # Entries of files this scan did not look at, or that only project rules report (they
         # stay quiet on a partial scan), are not stale: count them on whole-project scans only.
-        whole = _covers_root(paths, settings.root)
         result = baselines.split(pairs, recorded, digests if whole else ())
         kept, baselined, stale = result.new, result.baselined, len(result.stale)
     return Report(
@@ -155,6 +164,21 @@ def check(
         baselined=baselined,
         baseline_stale=stale,
     )
+
+
+def _with_facts(cache: ResultCache, results: list[FileResult], digests: dict[str, str]
+                ) -> tuple[list[FileResult], list[tuple[str, str]]]:
+    """Cached results with their facts, for the project phase; files whose facts the cache
+    lost are analysed again."""
+    complete: list[FileResult] = []
+    missing: list[tuple[str, str]] = []
+    for result in results:
+        full = cache.with_facts(result.path, digests[result.path], result)
+        if full is None:
+            missing.append((str(cache.root / result.path), result.path))
+        else:
+            complete.append(full)
+    return complete, missing
 
 
 def _write_baseline(path: Path, entries: list[baselines.Entry], scanned: set[str],

@@ -8,7 +8,9 @@ LSP wants UTF-16).
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 class Severity(enum.Enum):
@@ -181,3 +183,16 @@ class LayerReport:
             if group.layer is not None and group.root not in found[group.layer]:
                 found[group.layer].append(group.root)
         return {layer: roots for layer, roots in found.items() if roots}
+
+
+def content_digest(data: bytes) -> str:
+    """What a file's bytes are known by in the cache and in the project phase's reads."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    """The digest of a file's bytes; None when it cannot be read, a missing file included."""
+    try:
+        return content_digest(path.read_bytes())
+    except OSError:
+        return None

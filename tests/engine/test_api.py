@@ -119,6 +119,51 @@ def test_project_rule_sees_facts_from_every_file_including_cached_ones(tmp_path)
     assert second.files_parsed == 0 and second.findings == first.findings
 
 
+def test_an_unchanged_project_reuses_the_project_phase_without_reading_facts(tmp_path):
+    root = project(tmp_path, {"a.py": "def handler():\n    pass\n",
+                              "b.py": "def handler():\n    return 1\n"})
+    first = run(root, rules=[DuplicateFunctionNames])
+    [facts] = (root / CACHE_DIR).glob("facts-*.pickle")
+    facts.unlink()  # the project phase's results stand on their own
+    second = run(root, rules=[DuplicateFunctionNames])
+    assert second.files_parsed == 0 and second.findings == first.findings
+    (root / "c.py").write_text("def handler():\n    return 2\n", encoding="utf-8")
+    third = run(root, rules=[DuplicateFunctionNames])  # facts lost: a.py and b.py run again
+    assert third.files_parsed == 3
+    assert [(f.path, f.code) for f in third.findings] == [("b.py", "ARC998"), ("c.py", "ARC998")]
+    assert run(root, rules=[DuplicateFunctionNames]).findings == third.findings
+
+
+def test_a_file_a_project_rule_read_invalidates_its_cached_results(tmp_path):
+    """ARC501 reads the Dockerfile (a launch under opentelemetry-instrument traces every
+    endpoint); ARC103 looks for import-linter's config files, present or not."""
+    from archlint.rules.architecture.import_contract_broken import ImportContractBroken
+    from archlint.rules.observability.endpoint_without_tracing import EndpointWithoutTracing
+
+    root = project(tmp_path, {
+        "Dockerfile": "FROM python:3.12\nCMD [\"uvicorn\", \"shop.app:app\"]\n",
+        "shop/__init__.py": "",
+        "shop/app.py": "from fastapi import FastAPI\nfrom shop import db\napp = FastAPI()\n\n"
+                       "@app.get('/orders')\ndef orders():\n    return db.ORDERS\n",
+        "shop/db.py": "ORDERS = []\n",
+    })
+
+    def scan():
+        report = check([root], Settings(root=root), CheckOptions(),
+                       rules=[EndpointWithoutTracing, ImportContractBroken])
+        return sorted(f.code for f in report.findings)
+
+    assert scan() == ["ARC501"]
+    (root / "Dockerfile").write_text(
+        "FROM python:3.12\nCMD [\"opentelemetry-instrument\", \"uvicorn\", \"shop.app:app\"]\n",
+        encoding="utf-8")
+    assert scan() == []
+    (root / ".importlinter").write_text(
+        "[importlinter]\nroot_package = shop\n\n[importlinter:contract:db]\nname = db below app\n"
+        "type = layers\nlayers =\n    shop.db\n    shop.app\n", encoding="utf-8")
+    assert scan() == ["ARC103"]
+
+
 def test_suppressions_and_per_file_ignores_apply(tmp_path):
     root = project(tmp_path, {
         "a.py": "print(1)  # noqa: ARC999\nprint(2)  # archlint: ignore[test-print-call] -- ok\nprint(3)\n",

@@ -48,6 +48,7 @@ def read_text(project: ProjectModel, path: str) -> str | None:
     """A root-relative file's text, or None when it is missing, unreadable or too big."""
     if project.root is None:
         return None
+    project.note_read(path)
     try:
         full = project.root / path
         if full.stat().st_size > MAX_TEXT_BYTES:

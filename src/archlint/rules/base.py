@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 
 import libcst as cst
 
-from archlint.model import Finding, Fix, Related, RuleMeta, Severity, Span
+from archlint.model import Finding, Fix, Related, RuleMeta, Severity, Span, file_digest
 from archlint.rules._mentions import Mentions
 from archlint.rules._names import NameTable
 from archlint.rules._positions import Positions
@@ -283,7 +283,15 @@ class ProjectModel:
     # Root-relative non-Python files that say how the service runs (Dockerfile, Procfile, shell
     # scripts, logging configs: engine.discover.COMPANION_FILES); read through rules/_texts.py.
     companions: tuple[str, ...] = ()
+    # Every other root-relative file a project rule looked at, with the digest of its bytes
+    # then (None: missing): the cached project phase stands only while they are unchanged.
+    reads: dict[str, str | None] = field(default_factory=dict)
     _derived: dict[str, Any] = field(default_factory=dict)
+
+    def note_read(self, path: str) -> None:
+        """Record that a project rule reads (or looks for) this root-relative file."""
+        if self.root is not None and path not in self.reads:
+            self.reads[path] = file_digest(self.root / path)
 
     def of(self, kind: str) -> list[tuple[str, Any]]:
         return self.facts.get(kind, [])

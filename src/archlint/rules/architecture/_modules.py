@@ -16,7 +16,7 @@ sits inside a package (`label_studio/manage.py`), `from core.utils import x` mea
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from archlint.rules.architecture._imports import ImportFact
@@ -24,8 +24,10 @@ from archlint.rules.architecture._imports import ImportFact
 
 class ModuleMap:
     def __init__(self, root: Path | None, paths: Iterable[str],
-                 source_roots: Sequence[str] = ()) -> None:
+                 source_roots: Sequence[str] = (),
+                 note_read: Callable[[str], None] = lambda path: None) -> None:
         self.root = root
+        self._note_read = note_read  # files looked for on disk, for the project phase's cache
         self._source_roots = tuple(
             tuple(p for p in r.strip("/").split("/") if p not in ("", ".")) for r in source_roots
         )
@@ -94,6 +96,7 @@ class ModuleMap:
             return True
         found = self._on_disk.get(init)
         if found is None:
+            self._note_read(init)
             found = self._on_disk[init] = self.root is not None and (self.root / init).is_file()
         return found
 

@@ -105,7 +105,7 @@ def structure(project: ProjectModel) -> Structure:
 
 
 def _build(project: ProjectModel) -> Structure:
-    modules = ModuleMap(project.root, project.paths, project.source_roots)
+    modules = ModuleMap(project.root, project.paths, project.source_roots, project.note_read)
     imports = []
     for path, fact in project.of(ImportCollector.kind):
         importer = modules.module_of.get(path)

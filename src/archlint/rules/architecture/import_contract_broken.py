@@ -17,6 +17,7 @@ from archlint.rules.architecture._contracts import (
     built_in_contract_types,
     problems,
     read_configs,
+    search_order,
 )
 from archlint.rules.architecture._imports import ImportCollector
 from archlint.rules.architecture._project import structure
@@ -175,6 +176,8 @@ class ImportContractBroken(ProjectRule):
             return
         self._lines: dict[tuple[str, int], _Line] = {}
         self._structure = structure(self.project)
+        for name in self.options.config or search_order():
+            self.project.note_read(name)
         for config in read_configs(root, self.options.config):
             if isinstance(config, ConfigUnreadable):
                 self.note(config.path, f"{config}; its contracts were not checked")

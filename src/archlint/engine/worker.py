@@ -110,31 +110,53 @@ class _Traversal:
         walk(module, self._enter, self._leave)
 
     def _enter(self, node: cst.CSTNode) -> None:
-        ctx = self.ctx
-        if isinstance(node, _STATEMENTS):
+        kind = type(node)
+        role = _ROLES.get(kind)
+        if role is None:
+            role = _role(kind)
+        if role:
+            ctx = self.ctx
             ctx.statements.append(node)
-        if isinstance(node, cst.FunctionDef):
-            ctx.functions.append(node)
-        elif isinstance(node, cst.ClassDef):
-            ctx.classes.append(node)
-        methods = self.visit.get(type(node).__name__)
+            if role == _FUNCTION:
+                ctx.functions.append(node)
+            elif role == _CLASS:
+                ctx.classes.append(node)
+        methods = self.visit.get(kind.__name__)
         if methods:
             self._call(methods, node)
 
     def _leave(self, node: cst.CSTNode) -> None:
-        methods = self.leave.get(type(node).__name__)
+        kind = type(node)
+        methods = self.leave.get(kind.__name__)
         if methods:
             self._call(methods, node)
-        ctx = self.ctx
-        if isinstance(node, cst.FunctionDef):
-            ctx.functions.pop()
-        elif isinstance(node, cst.ClassDef):
-            ctx.classes.pop()
-        if isinstance(node, _STATEMENTS):
+        role = _ROLES[kind]
+        if role:
+            ctx = self.ctx
+            if role == _FUNCTION:
+                ctx.functions.pop()
+            elif role == _CLASS:
+                ctx.classes.pop()
             ctx.statements.pop()
 
 
-_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+# What a node type means to the FileContext's stacks, by type: LibCST's classes are ABCs, and
+# isinstance() against them costs a trip through ABCMeta for each of a file's nodes.
+_STATEMENT, _FUNCTION, _CLASS = 1, 2, 3
+_ROLES: dict[type, int] = {}
+
+
+def _role(kind: type) -> int:
+    if issubclass(kind, cst.FunctionDef):
+        role = _FUNCTION
+    elif issubclass(kind, cst.ClassDef):
+        role = _CLASS
+    elif issubclass(kind, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        role = _STATEMENT
+    else:
+        role = 0
+    _ROLES[kind] = role
+    return role
 
 
 def analyze_source(

@@ -34,8 +34,8 @@ class Positions:
         self._parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self._walked: set[cst.CSTNode] = set()
         self._ast: ast.Module | None = tree
-        self._statements: dict[cst.CSTNode, tuple[int, Mapping[cst.CSTNode, CodeRange],
-                                                   list[str]]] = {}
+        self._statements: dict[tuple[cst.CSTNode, bool],
+                               tuple[int, Mapping[cst.CSTNode, CodeRange], list[str]]] = {}
         self._full: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def span(self, node: cst.CSTNode, hint: Sequence[cst.CSTNode] = ()) -> Span:
@@ -56,9 +56,10 @@ class Positions:
         if not path:
             raise _Fallback
         innermost = path[-1]
-        cached = self._statements.get(innermost)
+        key = (innermost, self._in_body(node, innermost))
+        cached = self._statements.get(key)
         if cached is None:
-            cached = self._statements[innermost] = self._render(path)
+            cached = self._statements[key] = self._render(path, node)
         base, ranges, text_lines = cached
         rng = ranges.get(node)
         if rng is None:
@@ -78,8 +79,8 @@ class Positions:
             raise _Fallback
         return absolute, column + len(source_line) - len(text_line)
 
-    def _render(self, path: list[cst.CSTNode]) -> tuple[int, Mapping[cst.CSTNode, CodeRange],
-                                                         list[str]]:
+    def _render(self, path: list[cst.CSTNode], node: cst.CSTNode
+                ) -> tuple[int, Mapping[cst.CSTNode, CodeRange], list[str]]:
         statement = path[-1]
         target = self._ast_statement(path)
         first = target.lineno
@@ -88,7 +89,8 @@ class Positions:
             first = min(first, *(d.lineno for d in decorators))
         leading = getattr(statement, "leading_lines", ())
         base = first - len(leading)
-        mini = self.module.with_changes(body=[statement], header=[], footer=[])
+        shown = statement if self._in_body(node, statement) else _header_only(statement)
+        mini = self.module.with_changes(body=[shown], header=[], footer=[])
         ranges = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
         return base, ranges, mini.code.split("\n")
 
@@ -119,6 +121,17 @@ class Positions:
                 return True
         return False
 
+    def _in_body(self, node: cst.CSTNode, statement: cst.CSTNode) -> bool:
+        """Whether the node is the statement, or in its body (the block itself, or the small
+        statements of a one-line suite, `if x: a = 1`); True when that cannot be told."""
+        body = getattr(statement, "body", None)
+        current: cst.CSTNode | None = node
+        while current is not statement:
+            if current is None or current is body:
+                return True
+            current = self._parents.get(current)
+        return node is statement
+
     def _statements_between(self, node: cst.CSTNode, root: cst.CSTNode) -> list[cst.CSTNode]:
         found = []
         current = node
@@ -144,6 +157,25 @@ class Positions:
         if target is None:
             raise _Fallback
         return target
+
+
+def _header_only(statement: cst.CSTNode) -> cst.CSTNode:
+    """A compound statement whose every part but its body comes before the body, with the body
+    cut to `pass`: a node of its header (a decorator, an `if` test, a `with` item) is placed
+    alike, and a function's body can be thousands of lines to render for nothing."""
+    kind = type(statement)
+    if not isinstance(getattr(statement, "body", None), cst.IndentedBlock):
+        return statement  # a one-line suite shares the header's line: short, and kept whole
+    if kind in _HEADER_FIRST or (kind in _HEADER_FIRST_WITHOUT_ELSE
+                                 and getattr(statement, "orelse", None) is None):
+        block = statement.body  # its header keeps a comment that ends the header's line
+        return statement.with_changes(body=block.with_changes(body=_PASS, footer=()))
+    return statement
+
+
+_HEADER_FIRST = frozenset({cst.FunctionDef, cst.ClassDef, cst.With})
+_HEADER_FIRST_WITHOUT_ELSE = frozenset({cst.If, cst.For, cst.While})
+_PASS = (cst.SimpleStatementLine(body=[cst.Pass()]),)
 
 
 def _match(cst_block: Sequence[cst.CSTNode], ast_block: list[ast.stmt],

@@ -91,6 +91,7 @@ class OutboundCallCollector(Collector):
         self._withs: list[tuple[str, ...]] = []
         self._defined: set[str] = set()
         self._found = False
+        self._calling: set[str] = set()  # functions that make an outbound call
         # (caller, callee, call, statements around it): kept until the module is left, and
         # recorded only for files with outbound calls, for callees the module defines
         self._local: list[tuple[str, str, cst.Call, tuple[cst.CSTNode, ...]]] = []
@@ -177,6 +178,7 @@ class OutboundCallCollector(Collector):
         statement = self.ctx.statements[-1] if self.ctx.statements else node
         statement_span = self.ctx.span_of(statement)
         self._found = True
+        self._calling.add(function)
         self.add(OutboundCall(
             self.ctx.span_of(node), (statement_span.line, statement_span.end_line), ext.library,
             ext.service.value, describe_call(node, ext), function, contexts))
@@ -196,9 +198,23 @@ class OutboundCallCollector(Collector):
     def leave_Module(self, node: cst.Module) -> None:
         if not self._found:
             return
+        wanted = self._leading_to_calls()
         for caller, callee, call, statements in self._local:
-            if callee in self._defined:
+            if callee in wanted:
                 self.add(LocalCall(caller, callee, self.ctx.span_of(call, statements).line))
+
+    def _leading_to_calls(self) -> set[str]:
+        """The module's functions that make an outbound call, and those that call them, up the
+        chain: ARC502 follows callers of those only, and a call's line costs a render."""
+        reached = set(self._calling)
+        grew = True
+        while grew:
+            grew = False
+            for caller, callee, _, _ in self._local:
+                if callee in reached and callee in self._defined and caller not in reached:
+                    reached.add(caller)
+                    grew = True
+        return reached & self._defined
 
 
 _SNIPPET = cst.Module(body=[])

@@ -19,6 +19,7 @@ from archlint.rules._calls import (
 )
 from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted
+from archlint.rules._tree import scan
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
 from archlint.rules.resilience._retries import RetryKind, decorator_retry, retry_kind
@@ -762,7 +763,7 @@ class _BreakerScan(cst.CSTVisitor):
         self.rule = rule
 
     def scan(self, module: cst.Module) -> None:
-        module.visit(self)
+        scan(module, self)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         for base in node.bases:

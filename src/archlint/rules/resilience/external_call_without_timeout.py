@@ -23,6 +23,7 @@ from archlint.rules._calls import (
 )
 from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted, iter_statements
+from archlint.rules._tree import scan
 from archlint.rules.base import FileContext, Invalid, PendingReport, Rule, Valid
 
 
@@ -1162,7 +1163,7 @@ def _imports_moto(module: cst.Module) -> bool:
     """`import moto`, `from moto import mock_aws`, anywhere in the module (fixtures often import
     it inside a function)."""
     finder = _MotoImport()
-    module.visit(finder)
+    scan(module, finder)
     return finder.found
 
 
@@ -1324,7 +1325,7 @@ def _offline_attribute_uses(
     uses = _AttributeUses(
         cls, frozenset({attr}) | properties, properties, imported, _family(module, cls)
     )
-    module.visit(uses)
+    scan(module, uses)
     return uses.offline > 0 and uses.total == uses.harmless + uses.offline
 
 
@@ -1342,7 +1343,7 @@ class _Classes(cst.CSTVisitor):
 def _family(module: cst.Module, cls: cst.ClassDef) -> frozenset[str]:
     """The class and every class of the module that derives from it, directly or not."""
     classes = _Classes()
-    module.visit(classes)
+    scan(module, classes)
     family = {cls.name.value}
     grew = True
     while grew:

@@ -98,7 +98,7 @@ def test_a_closed_gate_spares_the_libcst_parse() -> None:
     source = '"""Handles requests; executes the sqlalchemy query."""\ndef handle(requests): pass\n'
     specs = [spec(ExternalCallWithoutTimeout), spec(SqlStringBuilding)]
     assert all(cls.wants(source, opts) for cls, opts in specs)
-    assert _through_gates(source, "a.py", specs, None, parsed_already=False) == []
+    assert _through_gates(source, "a.py", specs, None, parsed_already=False)[0] == []
     result = analyze_source(source, "a.py", specs)
     assert not result.findings and not result.notifications
 
@@ -106,7 +106,7 @@ def test_a_closed_gate_spares_the_libcst_parse() -> None:
 def test_a_file_ast_cannot_parse_goes_through_ungated() -> None:
     source = "import requests\nprint 'py2'\n"
     specs = [spec(ExternalCallWithoutTimeout)]
-    assert _through_gates(source, "a.py", specs, None, parsed_already=False) == specs
+    assert _through_gates(source, "a.py", specs, None, parsed_already=False) == (specs, None)
     assert [n.kind.value for n in analyze_source(source, "a.py", specs).notifications] == [
         "parse-error"]
 

@@ -179,7 +179,7 @@ def analyze_source(
     tree = None
     if light:
         tree = _collect_from_ast(source, path, light, result, report_parse_error=not active)
-    active = _through_gates(source, path, active, tree, parsed_already=bool(light))
+    active, tree = _through_gates(source, path, active, tree, parsed_already=bool(light))
     if not active:
         return result
     too_deep = _too_deep_for_libcst(source, path, tree)
@@ -310,22 +310,22 @@ def _no_check(self: cst.CSTNode) -> None:
 
 
 def _through_gates(source: str, path: str, specs: list[CheckerSpec], tree: ast.Module | None,
-                   *, parsed_already: bool) -> list[CheckerSpec]:
-    """The LibCST checkers whose gate lets this file through. The `ast` the collectors used
-    serves; without one (only LibCST checkers enabled) the file is parsed with `ast` for the
-    gates, which costs a fraction of the LibCST parse it may spare. A file `ast` cannot parse
-    goes through ungated: LibCST reports it."""
+                   *, parsed_already: bool) -> tuple[list[CheckerSpec], ast.Module | None]:
+    """The LibCST checkers whose gate lets this file through, and the file's `ast`. The tree
+    the collectors used serves; without one (only LibCST checkers enabled) the file is parsed
+    with `ast` for the gates, which costs a fraction of the LibCST parse it may spare, and
+    positions use it later. A file `ast` cannot parse goes through ungated: LibCST reports it."""
     if not any(cls.has_gate() for cls, _ in specs):
-        return specs
+        return specs, tree
     if tree is None and not parsed_already:
         try:
             tree = ast.parse(source, filename=path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return specs
+            return specs, None
     if tree is None:
-        return specs
+        return specs, None
     mentions = Mentions(tree, source)
-    return [(cls, opts) for cls, opts in specs if _opens(cls, mentions, opts)]
+    return [(cls, opts) for cls, opts in specs if _opens(cls, mentions, opts)], tree
 
 
 def _opens(cls: type, mentions: Mentions, options: Any) -> bool:

@@ -175,21 +175,20 @@ class _Shared:
             stack: list[cst.CSTNode] = [fn.params, fn.body]
             while stack:
                 node = stack.pop()
+                kind = type(node)  # leaf classes: `is` spares ABCMeta's isinstance per node
                 targets: list[cst.BaseExpression] = []
-                if isinstance(node, (cst.Param, cst.FunctionDef, cst.ClassDef)):
-                    names.add(node.name.value)
-                elif isinstance(node, cst.Assign):
-                    targets = [t.target for t in node.targets]
-                elif isinstance(
-                    node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)
-                ):
-                    targets = [node.target]
-                elif isinstance(node, cst.AsName):
-                    targets = [node.name]  # type: ignore[list-item]
-                elif isinstance(node, cst.ImportAlias) and node.asname is None:
-                    names.add((dotted(node.name) or "").split(".")[0])
-                elif isinstance(node, (cst.Global, cst.Nonlocal)):
-                    names.update(n.name.value for n in node.names)
+                if kind in _NAMED:
+                    names.add(node.name.value)  # type: ignore[attr-defined]
+                elif kind is cst.Assign:
+                    targets = [t.target for t in node.targets]  # type: ignore[attr-defined]
+                elif kind in _ONE_TARGET:
+                    targets = [node.target]  # type: ignore[attr-defined]
+                elif kind is cst.AsName:
+                    targets = [node.name]  # type: ignore[attr-defined]
+                elif kind is cst.ImportAlias and node.asname is None:  # type: ignore[attr-defined]
+                    names.add((dotted(node.name) or "").split(".")[0])  # type: ignore[attr-defined]
+                elif kind is cst.Global or kind is cst.Nonlocal:
+                    names.update(n.name.value for n in node.names)  # type: ignore[attr-defined]
                 for t in targets:
                     names.update(_target_names(t))
                 stack.extend(children(node))
@@ -201,6 +200,9 @@ class _Shared:
             self._index = _Index(module)
         return self._index
 
+
+_NAMED = frozenset({cst.Param, cst.FunctionDef, cst.ClassDef})
+_ONE_TARGET = frozenset({cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor})
 
 _DISPATCH: dict[type, tuple[dict[str, Callable], dict[str, Callable]]] = {}
 

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archlint.model import Span
-from archlint.rules._ast import simple_statements
+from archlint.rules._ast import children, nodes_of, simple_statements, walk
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
@@ -346,7 +346,7 @@ def _keyword(call: ast.Call, name: str) -> ast.keyword | None:
 
 def _config_strings(node: ast.AST, suffixes: tuple[str, ...]) -> list[str]:
     found = []
-    for sub in ast.walk(node):
+    for sub in walk(node):
         text = _string(sub) if isinstance(sub, ast.expr) else None
         if text and text.lower().endswith(suffixes) and "\n" not in text:
             found.append(text)
@@ -373,7 +373,8 @@ class LoggingCollector(AstCollector):
         # Names bound anywhere in the file (`dictConfig(LOGGING_CONFIG)`, `config = yaml...`).
         self.values: dict[str, ast.expr] = {}
         self.print_shadowed = False
-        for node in ast.walk(self.tree):
+        for node in nodes_of(self.tree, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign,
+                             ast.FunctionDef, ast.AsyncFunctionDef):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.names.add(node)
             elif isinstance(node, ast.Assign):
@@ -507,13 +508,13 @@ class LoggingCollector(AstCollector):
                                 locals_[-1][target.id] = keys
                             else:
                                 locals_[-1].pop(target.id, None)
-                for child in ast.iter_child_nodes(stmt):
+                for child in children(stmt):
                     if isinstance(child, ast.expr):
                         self._expression(child, scope, cls, function, under_main, locals_)
                     elif isinstance(child, ast.stmt):
                         self._body([child], scope, cls, function, under_main, locals_)
                     elif isinstance(child, (ast.excepthandler, ast.match_case)):
-                        for sub in ast.iter_child_nodes(child):
+                        for sub in children(child):
                             if isinstance(sub, ast.expr):
                                 self._expression(sub, scope, cls, function, under_main,
                                                  locals_)
@@ -532,7 +533,7 @@ class LoggingCollector(AstCollector):
     def _expression(self, expr: ast.expr, scope: tuple[str, ...], cls: str | None,
                     function: str | None, under_main: bool,
                     locals_: list[dict[str, tuple[str, ...]]]) -> None:
-        for node in ast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, ast.Call):
                 self._call(node, scope, function, cls, under_main, locals_)
             elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(
@@ -686,7 +687,7 @@ class LoggingCollector(AstCollector):
         elif method == "configure" and receiver is not None:
             patcher = _keyword(node, "patcher")
             if patcher is not None:
-                ids = tuple(n.value for n in ast.walk(patcher.value)
+                ids = tuple(n.value for n in walk(patcher.value)
                             if isinstance(n, ast.Constant) and isinstance(n.value, str))
                 self._mechanism("record", node, "a loguru patcher", ids)
 
@@ -743,7 +744,7 @@ class LoggingCollector(AstCollector):
                 or not all(isinstance(h, ast.Name) for h in handlers.elts):
             return UNKNOWN, ""
         styles: dict[str, str | None] = {}
-        for call in ast.walk(self.tree):
+        for call in nodes_of(self.tree, ast.Call):
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
                     and call.func.attr == "setFormatter" and isinstance(call.func.value, ast.Name) \
                     and call.args and isinstance(call.args[0], ast.Call):
@@ -830,14 +831,15 @@ class LoggingCollector(AstCollector):
             if first == len(self.record_lines) or \
                     self.record_lines[first] > (node.end_lineno or node.lineno):
                 return
-        for stmt in ast.walk(node):
+        nodes = walk(node)
+        for stmt in nodes:
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     if isinstance(target, ast.Name) and _RECORDISH.search(target.id) and \
                             isinstance(stmt.value, ast.Call):
                         recordish.add(target.id)  # `record = old_factory(*args, **kwargs)`
         ids: list[str] = []
-        for stmt in ast.walk(node):
+        for stmt in nodes:
             targets: list[ast.expr] = []
             if isinstance(stmt, ast.Assign):
                 targets = stmt.targets
@@ -850,7 +852,7 @@ class LoggingCollector(AstCollector):
                     ids.append(name)
                 continue
             for target in targets:
-                for sub in ast.walk(target):
+                for sub in walk(target):
                     if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and \
                             sub.value.id in recordish:
                         ids.append(sub.attr)
@@ -878,7 +880,7 @@ class LoggingCollector(AstCollector):
         dumps = False
         format_method = methods.get("format")
         if format_method is not None:
-            for sub in ast.walk(format_method):
+            for sub in walk(format_method):
                 if isinstance(sub, ast.Call) and self.names.qualify(sub.func) in _DUMPS:
                     dumps = True
                     break

@@ -4,6 +4,8 @@ and `_names.py`)."""
 from __future__ import annotations
 
 import ast
+import bisect
+import re
 import weakref
 from collections.abc import Iterator
 
@@ -193,3 +195,47 @@ def statements_of(tree: ast.Module) -> list[ast.stmt]:
     if index.statements is None:
         index.statements = list(all_statements(tree.body))
     return index.statements
+
+
+class WordLines:
+    """The lines of a source whose text holds one of some words, to pass over code that cannot
+    matter without walking it. A non-ASCII line always counts (Python reads identifiers
+    NFKC-normalised: other letters may spell the same name), and so does every line of a
+    source with a "\\r" (which `ast` counts as a line end)."""
+
+    def __init__(self, source: str, words: tuple[str, ...]) -> None:
+        self.everywhere = "\r" in source
+        found = {line for word in words for line in _lines_of(source, word)}
+        if not source.isascii():
+            found.update(line for line in _lines_of(source, _NON_ASCII))
+        self.numbers = sorted(found)
+
+    def within(self, node: ast.expr | ast.stmt) -> bool:
+        """Whether one of the node's lines holds a word."""
+        if self.everywhere:
+            return True
+        first = bisect.bisect_left(self.numbers, node.lineno)
+        return first < len(self.numbers) and \
+            self.numbers[first] <= (node.end_lineno or node.lineno)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _lines_of(source: str, word: str | re.Pattern[str]) -> Iterator[int]:
+    """The numbers of the lines where `word` occurs (found in the whole text, not line by line:
+    most lines do not have it)."""
+    starts = (m.start() for m in word.finditer(source)) if isinstance(word, re.Pattern) else \
+        _occurrences(source, word)
+    line, counted = 1, 0
+    for start in starts:
+        line += source.count("\n", counted, start)
+        counted = start
+        yield line
+
+
+def _occurrences(source: str, word: str) -> Iterator[int]:
+    start = source.find(word)
+    while start >= 0:
+        yield start
+        start = source.find(word, start + 1)

@@ -11,10 +11,11 @@ a parameter annotation (`order: Order`, `Optional[Order]`, `"Order"`), a local b
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import dotted
+from archlint.rules._ast import WordLines, children, dotted
 from archlint.rules._class_shape import returned
 from archlint.rules._classes import NameRef, module_imports
 from archlint.rules.base import AstCollector
@@ -34,6 +35,9 @@ class FieldWrite:
     returned_by: tuple[NameRef, tuple[str, ...]] | None = None
 
 
+# Nodes never inside an expression.
+_OUTSIDE_EXPRESSIONS = (ast.stmt, ast.excepthandler, ast.withitem, ast.match_case, ast.pattern)
+
 _Known = NameRef | tuple[NameRef, tuple[str, ...]] | None  # a class, a method's result, or nothing
 
 
@@ -50,6 +54,8 @@ class FieldWriteCollector(AstCollector):
             and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Subscript)
             and returned(stmt.value)
         }
+        # Where a call can be a write: `setattr(...)` and `x.set_y(...)` have "set" in their text.
+        self._set_lines = WordLines(self.source, ("set",))
         self._found: list[FieldWrite] = []
         self._scope(self.tree.body, "<module>", {})
         return self._found
@@ -62,7 +68,7 @@ class FieldWriteCollector(AstCollector):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 nested.append(stmt)
                 continue
-            for node in _walk_statement(stmt, nested):
+            for node in self._walk_statement(stmt, nested):
                 self._visit(node, where, types)
         for stmt in nested:
             name = stmt.name if where == "<module>" else f"{where}.{stmt.name}"  # type: ignore[attr-defined]
@@ -137,20 +143,26 @@ class FieldWriteCollector(AstCollector):
             self.span_of(node), known if isinstance(known, tuple) else None,  # type: ignore[arg-type]
         ))
 
-
-def _walk_statement(stmt: ast.stmt, nested: list[ast.stmt]):
-    """The nodes of one statement in source order, handing functions and classes defined inside
-    it (under `if`, `try`, ...) to `nested` instead of entering them."""
-    stack: list[ast.AST] = [stmt]
-    while stack:
-        node = stack.pop()
-        if node is not stmt and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                  ast.ClassDef, ast.Lambda)):
-            if not isinstance(node, ast.Lambda):
-                nested.append(node)  # type: ignore[arg-type]
-            continue
-        yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    def _walk_statement(self, stmt: ast.stmt, nested: list[ast.stmt]) -> Iterator[ast.AST]:
+        """The nodes of one statement in source order, handing functions and classes defined
+        inside it (under `if`, `try`, ...) to `nested` instead of entering them. Expressions
+        that cannot hold a write call are not entered (assignments are statements)."""
+        stack: list[ast.AST] = [stmt]
+        while stack:
+            node = stack.pop()
+            if node is not stmt and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                      ast.ClassDef, ast.Lambda)):
+                if not isinstance(node, ast.Lambda):
+                    nested.append(node)  # type: ignore[arg-type]
+                continue
+            yield node
+            inner = children(node)
+            if isinstance(node, _OUTSIDE_EXPRESSIONS):
+                # Their expressions have exact positions (before Python 3.12, those of nodes
+                # inside f-strings may not: they are not asked).
+                inner = [c for c in inner
+                         if not isinstance(c, ast.expr) or self._set_lines.within(c)]
+            stack.extend(reversed(inner))
 
 
 def _is_none(expr: ast.expr) -> bool:

@@ -7,6 +7,7 @@ import ast
 import bisect
 import re
 import weakref
+from collections import defaultdict
 from collections.abc import Iterator
 
 
@@ -154,12 +155,9 @@ class _TreeIndex:
 
     def __init__(self, tree: ast.Module) -> None:
         self.order = walk(tree)[1:]
-        self.positions: dict[type, list[int]] = {}
-        for position, node in enumerate(self.order):
-            found = self.positions.get(node.__class__)
-            if found is None:
-                found = self.positions[node.__class__] = []
-            found.append(position)
+        self.positions: dict[type, list[int]] = defaultdict(list)
+        for position, cls in enumerate(map(type, self.order)):
+            self.positions[cls].append(position)
         self.found: dict[tuple[type, ...], list[ast.AST]] = {}
         self.statements: list[ast.stmt] | None = None
 

@@ -48,7 +48,7 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted
+from archlint.rules._ast import argument, dotted, nodes_of
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules._routes import DJANGO, DRF, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
@@ -197,15 +197,13 @@ class TracingCollector(AstCollector):
 
     def collect(self) -> list[FileTracing]:
         self.names = _Imports()
-        statements = list(ast.walk(self.tree))
-        for node in reversed(statements):  # the first import of a name in the file wins
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                self.names.add(node)
+        for node in reversed(nodes_of(self.tree, ast.Import, ast.ImportFrom)):
+            self.names.add(node)  # the first import of a name in the file wins
         self.instrumentations: list[Instrumentation] = []
         self.blocks: list[SpanBlock] = []
         self.openers: set[str] = set()
         self.traced: set[str] = set()
-        self._instrumentations(statements)
+        self._instrumentations()
         self._walk(self.tree.body, (), None, None)
         if not (self.instrumentations or self.blocks or self.openers):
             return []
@@ -213,10 +211,10 @@ class TracingCollector(AstCollector):
                             tuple(sorted(self.openers)), tuple(sorted(self.traced)))]
 
     # -- instrumentation ----------------------------------------------------------------------
-    def _instrumentations(self, nodes: list[ast.AST]) -> None:
+    def _instrumentations(self) -> None:
         bound: dict[str, str] = {}  # variable -> instrumentor class bound to it
         built: dict[str, int] = {}  # variable -> the construction bound to it
-        for node in nodes:
+        for node in nodes_of(self.tree, ast.Assign):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 cls = self._instrumentor(node.value.func)
                 if cls is not None:
@@ -227,10 +225,11 @@ class TracingCollector(AstCollector):
                             built[written] = id(node.value)
         consumed: set[int] = set()
         targeted: set[str] = set()
-        for node in nodes:
+        for node in nodes_of(self.tree, ast.Call):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 self._method(node, node.func, bound, built, consumed, targeted)
-        for node in nodes:
+        for node in nodes_of(self.tree, ast.Call, ast.Import, ast.ImportFrom, ast.Assign,
+                             ast.AnnAssign):
             if isinstance(node, ast.Call) and id(node) not in consumed:
                 self._call(node, targeted)
             elif isinstance(node, ast.Import):

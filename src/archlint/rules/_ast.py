@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 def blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
     """The statement lists inside a compound statement, in source order."""
+    if isinstance(stmt, SIMPLE_STATEMENTS):  # most statements: nothing to look up
+        return []
     found = [getattr(stmt, name, None) for name in ("body", "orelse", "finalbody")]
     found += [handler.body for handler in getattr(stmt, "handlers", ())]
     found += [case.body for case in getattr(stmt, "cases", ())]

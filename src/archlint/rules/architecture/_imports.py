@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks
+from archlint.rules._ast import blocks, nodes_of
 from archlint.rules.base import AstCollector
 
 
@@ -107,7 +107,7 @@ class ImportCollector(AstCollector):
         for fact in self._facts:
             if fact.module == "importlib" and fact.kind == "from" and "import_module" in fact.names:
                 function_names.add("import_module")
-        for node in ast.walk(self.tree):
+        for node in nodes_of(self.tree, ast.Call):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func

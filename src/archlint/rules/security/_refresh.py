@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted
+from archlint.rules._ast import argument, children, dotted, nodes_of
 from archlint.rules._classes import _Imports
 from archlint.rules.base import AstCollector
 from archlint.rules.security._tokens import ENCODERS
@@ -66,12 +66,11 @@ class RefreshCollector(AstCollector):
 
     def collect(self) -> list[FileRefresh]:
         self.names = _Imports()
-        imports = [s for s in ast.walk(self.tree) if isinstance(s, (ast.Import, ast.ImportFrom))]
+        imports = nodes_of(self.tree, ast.Import, ast.ImportFrom)
         for stmt in sorted(imports, key=lambda s: -s.lineno):
             self.names.add(stmt)
-        for_user = tuple(self.span_of(node) for node in ast.walk(self.tree)
-                         if isinstance(node, ast.Call)
-                         and self.names.qualify(node.func) in FOR_USER)
+        for_user = tuple(self.span_of(node) for node in nodes_of(self.tree, ast.Call)
+                         if self.names.qualify(node.func) in FOR_USER)
         functions: list[TokenFunction] = []
         self._functions(self.tree.body, (), functions)
         blacklist = BLACKLIST_APP in self.source
@@ -160,7 +159,7 @@ def _own_nodes(node: Function):  # noqa: ANN202 - an iterator of nodes
     while stack:
         current = stack.pop()
         yield current
-        for child in ast.iter_child_nodes(current):
+        for child in children(current):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                       ast.Lambda)):
                 stack.append(child)

@@ -121,6 +121,14 @@ _CLI = ("typer.Typer", "typer.run", "click.command", "click.group", "argparse.Ar
 TERMINAL_LIBRARIES = frozenset({"click", "typer", "argparse", "questionary", "prompt_toolkit",
                                  "inquirer", "InquirerPy", "asyncclick", "rich_click", "fire",
                                  "colorama", "termcolor", "pyboxen", "boxen", "yaspin", "halo"})
+# The libraries whose names `_reference` looks for (mechanisms, command-line code).
+_REFERENCED_PACKAGES = frozenset(
+    {_MERGE_CONTEXTVARS.partition(".")[0], _OTEL_LOGGING.partition(".")[0]}
+    | {p for p, _, _ in _CORRELATION_FILTERS}
+    | {p for p, _ in _CORRELATION_MIDDLEWARE} | {q.partition(".")[0] for q in _CLI})
+# What a string naming a mechanism starts with (`"()": "asgi_correlation_id.CorrelationIdFilter"`).
+_MECHANISM_PREFIXES = tuple(f"{p}." for p in sorted(
+    {p for p, _, _ in _CORRELATION_FILTERS} | {p for p, _ in _CORRELATION_MIDDLEWARE}))
 _RECORDISH = re.compile(r"record|^rec$", re.IGNORECASE)
 _DUMPS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps",
                     "rapidjson.dumps"})
@@ -391,6 +399,13 @@ class LoggingCollector(AstCollector):
         # A module that talks to a terminal (prompts, command-line parsing) is command-line code.
         self.cli = next((name for name in self.names.aliases.values()
                          if name.split(".")[0] in TERMINAL_LIBRARIES), None)
+        # Names and strings matter only where they can name a mechanism or a command-line
+        # library: most files import none, and hold no such string.
+        self.reference_roots = {alias for alias, name in self.names.aliases.items()
+                                if name.partition(".")[0] in _REFERENCED_PACKAGES}
+        self.watch_strings = any(
+            isinstance(c.value, str) and c.value.removeprefix("ext://").startswith(
+                _MECHANISM_PREFIXES) for c in nodes_of(self.tree, ast.Constant))
         # Lines that may put an id into a record (`record.x = ...`, `record["extra"][...]`):
         # functions without one are not walked for mechanisms.
         self.record_lines = [number for number, line in enumerate(self.source.split("\n"), 1)
@@ -533,21 +548,22 @@ class LoggingCollector(AstCollector):
     def _expression(self, expr: ast.expr, scope: tuple[str, ...], cls: str | None,
                     function: str | None, under_main: bool,
                     locals_: list[dict[str, tuple[str, ...]]]) -> None:
+        references, strings = bool(self.reference_roots), self.watch_strings
         for node in walk(expr):
             if isinstance(node, ast.Call):
                 self._call(node, scope, function, cls, under_main, locals_)
-            elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(
+            elif references and isinstance(node, (ast.Name, ast.Attribute)) and isinstance(
                     getattr(node, "ctx", None), ast.Load):
                 self._reference(node)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            elif strings and isinstance(node, ast.Constant) and isinstance(node.value, str):
                 self._string_mechanism(node)
 
     def _reference(self, node: ast.Name | ast.Attribute) -> None:
         root = node
         while isinstance(root, ast.Attribute):
             root = root.value
-        if not isinstance(root, ast.Name) or root.id not in self.names.aliases:
-            return  # only imported names can be a library's mechanism
+        if not isinstance(root, ast.Name) or root.id not in self.reference_roots:
+            return  # only names imported from those libraries can be a mechanism
         qualified = self.names.qualify(node)
         if qualified is None:
             return
@@ -559,9 +575,9 @@ class LoggingCollector(AstCollector):
             self._library_mechanism(qualified, node)
         self._cli_ref(node)
 
-    def _cli_ref(self, node: ast.expr) -> None:
+    def _cli_ref(self, node: ast.Name | ast.Attribute) -> None:
         if self.cli is None:
-            qualified = self.names.qualify(node.func if isinstance(node, ast.Call) else node)
+            qualified = self.names.qualify(node)
             if qualified is not None and qualified in _CLI:
                 self.cli = qualified
 
@@ -594,7 +610,8 @@ class LoggingCollector(AstCollector):
               locals_: list[dict[str, tuple[str, ...]]]) -> None:
         func = node.func
         qualified = self.names.qualify(func)
-        self._cli_ref(node)
+        if self.cli is None and qualified is not None and qualified in _CLI:
+            self.cli = qualified
         if self.cli is None and (
                 (isinstance(func, ast.Name) and func.id == "input")
                 or (isinstance(func, ast.Attribute) and func.attr == "isatty")):

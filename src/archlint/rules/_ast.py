@@ -81,14 +81,14 @@ def all_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
     """The nodes of a function's body and signature, not those of functions or classes defined
-    inside it (they are visited on their own)."""
-    stack = list(ast.iter_child_nodes(function))
+    inside it (they are visited on their own); no contexts and operators (see `walk`)."""
+    stack = children(function)
     while stack:
         node = stack.pop()
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                  ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
 
 
 # -- fast walks and a per-tree index -------------------------------------------------------------

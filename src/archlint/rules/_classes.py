@@ -16,12 +16,13 @@ domain-model rules (ARC2xx) both read these facts. Nothing is imported.
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Union
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted, simple_statements
+from archlint.rules._ast import blocks, dotted, simple_statements, statements_of
 from archlint.rules._class_shape import ClassShape, class_shape
 from archlint.rules.architecture._modules import ModuleMap
 from archlint.rules.architecture._project import structure
@@ -144,6 +145,18 @@ def _targets(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | None]]:
                 yield target.id, stmt.value
     elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         yield stmt.target.id, stmt.value
+
+
+def tree_imports(tree: ast.Module) -> _Imports:
+    """`file_imports` of every statement of the tree, made once per tree and shared by the
+    collectors of the file: do not change it."""
+    table = _FILE_IMPORTS.get(tree)
+    if table is None:
+        table = _FILE_IMPORTS[tree] = file_imports(statements_of(tree))
+    return table
+
+
+_FILE_IMPORTS: weakref.WeakKeyDictionary[ast.Module, _Imports] = weakref.WeakKeyDictionary()
 
 
 def module_imports(tree: ast.Module) -> _Imports:

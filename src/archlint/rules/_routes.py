@@ -57,7 +57,15 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import SIMPLE_STATEMENTS, all_statements, argument, blocks, dotted
+from archlint.rules._ast import (
+    SIMPLE_STATEMENTS,
+    argument,
+    blocks,
+    children,
+    dotted,
+    statements_of,
+    walk,
+)
 from archlint.rules._classes import (
     BindingCollector,
     ClassCollector,
@@ -65,8 +73,8 @@ from archlint.rules._classes import (
     Symbol,
     Symbols,
     _Imports,
-    file_imports,
     symbols,
+    tree_imports,
 )
 from archlint.rules.base import AstCollector, ProjectModel
 
@@ -221,6 +229,20 @@ def _methods(expr: ast.expr | None) -> tuple[str, ...] | None:
     return (text.upper(),) if text is not None else None
 
 
+def _needle_starts(source: str) -> list[int]:
+    """Where `_CALL_NEEDLE` matches, in order: each name found with `str.find` (fast), then
+    the needle tried there (running the regex over the whole text costs more than the
+    rest of the collector)."""
+    found = set()
+    for name in _CALL_NAMES:
+        start = source.find(name)
+        while start >= 0:
+            if _CALL_NEEDLE.match(source, start):  # `\b` still sees the character before
+                found.add(start)
+            start = source.find(name, start + 1)
+    return sorted(found)
+
+
 class RouteCollector(AstCollector):
     kind = "routes"
     # Every form needs an import of its framework, or a decorator/call with a path literal.
@@ -229,8 +251,8 @@ class RouteCollector(AstCollector):
                 ".head(", ".options(", "websocket", "add_url_rule", "api_view")
 
     def collect(self) -> list[FileRoutes]:
-        self.statements = list(all_statements(self.tree.body))
-        self.names: _Imports = file_imports(self.statements)
+        self.statements = statements_of(self.tree)
+        self.names: _Imports = tree_imports(self.tree)
         self._parent_map: dict[int, ast.AST] | None = None
         self.endpoints: list[Endpoint] = []
         self.apps: list[AppObject] = []
@@ -474,9 +496,9 @@ class RouteCollector(AstCollector):
         are walked."""
         lines: list[int] = []
         line, counted = 1, 0
-        for match in _CALL_NEEDLE.finditer(self.source):
-            line += self.source.count("\n", counted, match.start())
-            counted = match.start()
+        for start in _needle_starts(self.source):
+            line += self.source.count("\n", counted, start)
+            counted = start
             if not lines or lines[-1] != line:
                 lines.append(line)
         if not lines:
@@ -487,7 +509,7 @@ class RouteCollector(AstCollector):
             first = bisect.bisect_left(lines, stmt.lineno)
             if first == len(lines) or lines[first] > (stmt.end_lineno or stmt.lineno):
                 continue
-            for node in ast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, ast.Call):
                     self._call(node)
 
@@ -512,8 +534,8 @@ class RouteCollector(AstCollector):
         for files with Starlette routes)."""
         if self._parent_map is None:
             self._parent_map = {}
-            for parent in ast.walk(self.tree):
-                for child in ast.iter_child_nodes(parent):
+            for parent in walk(self.tree):
+                for child in children(parent):
                     self._parent_map[id(child)] = parent
         found: list[ast.AST] = []
         current = self._parent_map.get(id(node))

@@ -27,8 +27,8 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, blocks, dotted
-from archlint.rules._classes import NameRef, file_imports
+from archlint.rules._ast import argument, blocks, dotted, statements_of
+from archlint.rules._classes import NameRef, tree_imports
 from archlint.rules._routes import DJANGO, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
 
@@ -94,8 +94,8 @@ class MetricsCollector(AstCollector):
                 ".observe(", ".time(", "create_histogram")
 
     def collect(self) -> list[FileMetrics]:
-        statements = list(all_statements(self.tree.body))
-        self.imports = file_imports(statements)
+        statements = statements_of(self.tree)
+        self.imports = tree_imports(self.tree)
         self.mechanisms: list[RedMechanism] = []
         self.meter_providers: list[Span] = []
         self.observations: list[Observation] = []

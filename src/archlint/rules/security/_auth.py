@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, dotted, own_nodes
+from archlint.rules._ast import argument, dotted, own_nodes, statements_of
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
@@ -104,7 +104,7 @@ class AuthCollector(AstCollector):
 
     def collect(self) -> list[FileAuth]:
         self.names = _Imports()
-        self.statements = list(all_statements(self.tree.body))
+        self.statements = statements_of(self.tree)
         for stmt in self.statements:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self.names.add(stmt)

@@ -58,7 +58,7 @@ from urllib.parse import unquote_plus
 
 from archlint.model import Span
 from archlint.rules._ast import all_statements, argument, dotted
-from archlint.rules._classes import NameRef, _Imports, file_imports
+from archlint.rules._classes import NameRef, _Imports, tree_imports
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import AstCollector, ProjectModel
 
@@ -164,8 +164,7 @@ class OAuthCollector(AstCollector):
     def collect(self) -> list[FileOAuth]:
         if is_scaffolding_path(self.path):
             return []
-        statements = list(all_statements(self.tree.body))
-        self.imports: _Imports = file_imports(statements)
+        self.imports: _Imports = tree_imports(self.tree)
         self.implicit: list[Site] = []
         self.password: list[Site] = []
         self.forms: list[Site] = []

@@ -34,8 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, dotted
-from archlint.rules._classes import file_imports
+from archlint.rules._ast import argument, dotted
+from archlint.rules._classes import tree_imports
 from archlint.rules.base import AstCollector
 
 # `jwt.encode` callees, and the position of the payload among the positional arguments.
@@ -270,7 +270,7 @@ class TokenCollector(AstCollector):
     triggers = ("jwt", "JWT", "jose", "authlib", "expires_in", "EXPIRE", "LIFETIME", "TTL")
 
     def collect(self) -> list[FileTokens]:
-        self.names = file_imports(list(all_statements(self.tree.body)))
+        self.names = tree_imports(self.tree)
         self.authlib = any(v.startswith("authlib") for v in self.names.aliases.values())
         self.encodes: list[Encode] = []
         self.settings: list[SettingSet] = []

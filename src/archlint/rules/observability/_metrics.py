@@ -27,7 +27,7 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, blocks, dotted, statements_of
+from archlint.rules._ast import argument, blocks, children, dotted, statements_of, walk
 from archlint.rules._classes import NameRef, tree_imports
 from archlint.rules._routes import DJANGO, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
@@ -133,7 +133,7 @@ class MetricsCollector(AstCollector):
                 self._visit_body(stmt.body, qualname, around, True)
             else:
                 self._assigned = _single_target(stmt)
-                for child in ast.iter_child_nodes(stmt):
+                for child in children(stmt):
                     if isinstance(child, ast.stmt):
                         continue
                     self._expression(child, scope, around)
@@ -153,7 +153,7 @@ class MetricsCollector(AstCollector):
         return False
 
     def _expression(self, expr: ast.AST, scope: str, around: bool) -> None:
-        for node in ast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, ast.Call):
                 self._call(node, scope, around)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) \

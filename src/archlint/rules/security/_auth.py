@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted, own_nodes, statements_of
+from archlint.rules._ast import argument, dotted, own_nodes, statements_of, walk
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
@@ -303,7 +303,7 @@ def _refusal(node: ast.Raise | ast.Call) -> str | None:
         return None
     if node.exc is None:
         return None
-    for sub in ast.walk(node.exc):
+    for sub in walk(node.exc):
         if isinstance(sub, ast.Constant) and sub.value in (401, 403):
             return str(sub.value)
         if isinstance(sub, (ast.Name, ast.Attribute)):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted
+from archlint.rules._ast import blocks, dotted, nodes_of, walk
 from archlint.rules._classes import _Imports
 from archlint.rules.base import AstCollector
 
@@ -83,9 +83,8 @@ class CorsCollector(AstCollector):
 
     def collect(self) -> list[FileCors]:
         self.imports = _Imports()
-        for stmt in ast.walk(self.tree):
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                self.imports.add(stmt)
+        for stmt in nodes_of(self.tree, ast.Import, ast.ImportFrom):
+            self.imports.add(stmt)
         self.module_names = _bindings(self.tree.body)
         self.sites: list[CorsSite] = []
         self.settings: list[CorsSetting] = []
@@ -193,7 +192,7 @@ class CorsCollector(AstCollector):
                 self._expression(stmt, scopes, cors_class)
 
     def _expression(self, root: ast.AST, scopes, cors_class: bool | None) -> None:
-        for node in ast.walk(root):
+        for node in walk(root):
             if isinstance(node, ast.Call):
                 self._call(node, scopes, cors_class)
 

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, dotted
+from archlint.rules._ast import all_statements, argument, children, dotted, nodes_of
 from archlint.rules._classes import NameRef, _Imports, tree_imports
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import AstCollector, ProjectModel
@@ -268,7 +268,7 @@ class OAuthCollector(AstCollector):
     def _grant_classes(self) -> dict[ast.ClassDef, str]:
         """Classes of the file deriving (within the file) from authlib's implicit or password
         grant."""
-        classes = [s for s in ast.walk(self.tree) if isinstance(s, ast.ClassDef)]
+        classes = nodes_of(self.tree, ast.ClassDef)
         kinds: dict[str, str] = {}
         grew = True
         while grew:
@@ -300,7 +300,7 @@ class OAuthCollector(AstCollector):
     def _form_classes(self) -> set[str]:
         """FastAPI password-form classes and the file's subclasses of them."""
         found: set[str] = set()
-        classes = [s for s in ast.walk(self.tree) if isinstance(s, ast.ClassDef)]
+        classes = nodes_of(self.tree, ast.ClassDef)
         grew = True
         while grew:
             grew = False
@@ -339,7 +339,7 @@ class OAuthCollector(AstCollector):
             return
         if isinstance(node, ast.ClassDef):
             self._self_attrs.append(_self_attributes(node))
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 self._visit(child)
             self._self_attrs.pop()
             return
@@ -358,7 +358,7 @@ class OAuthCollector(AstCollector):
                            for v in node.values)
             self._url(node, text)
             return
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             self._visit(child)
 
     def _parameters(self, node: Function) -> None:

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted
+from archlint.rules._ast import argument, children, dotted, walk
 from archlint.rules._classes import tree_imports
 from archlint.rules.base import AstCollector
 
@@ -142,18 +142,18 @@ class _Scope:
                     and stmt.value is not None:
                 self.assigned.setdefault(stmt.target.id, []).extend(_either(stmt.value))
             else:
-                for sub in ast.walk(stmt):
+                for sub in walk(stmt):
                     if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                         self.opaque.add(sub.id)
                     elif isinstance(sub, ast.alias):
                         self.opaque.add((sub.asname or sub.name).split(".")[0])
         for stmt in self.statements:  # `for x in ...`, `with ... as x`, `except E as x`
             if isinstance(stmt, (ast.For, ast.AsyncFor)):
-                self.opaque.update(n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name))
+                self.opaque.update(n.id for n in walk(stmt.target) if isinstance(n, ast.Name))
             elif isinstance(stmt, (ast.With, ast.AsyncWith)):
                 for item in stmt.items:
                     if item.optional_vars is not None:
-                        self.opaque.update(n.id for n in ast.walk(item.optional_vars)
+                        self.opaque.update(n.id for n in walk(item.optional_vars)
                                            if isinstance(n, ast.Name))
             elif isinstance(stmt, ast.ExceptHandler) and stmt.name:
                 self.opaque.add(stmt.name)
@@ -161,7 +161,7 @@ class _Scope:
     def inline(self, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
         """`expr` with locals replaced by what they are assigned, one variant per combination
         of assignments (at most `_MAX_VARIANTS`)."""
-        names = sorted({n.id for n in ast.walk(expr) if isinstance(n, ast.Name)
+        names = sorted({n.id for n in walk(expr) if isinstance(n, ast.Name)
                         and (n.id in self.assigned or n.id in self.opaque)})
         if not names:
             return [expr]
@@ -231,7 +231,7 @@ def _own_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                   ast.Lambda, ast.stmt)):
                 continue

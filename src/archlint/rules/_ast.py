@@ -152,24 +152,34 @@ def walk(node: ast.AST) -> list[ast.AST]:
 
 
 class _TreeIndex:
-    """A module's nodes walked once, in `ast.walk` order (the module itself left out, so that
-    the index does not keep its tree alive), with the positions of each node class."""
+    """What collectors of one module share, each part made when first asked: its nodes in
+    `ast.walk` order (the module itself left out, so that the index does not keep its tree
+    alive) with the positions of each node class, and its statements."""
 
     def __init__(self, tree: ast.Module) -> None:
-        self.order = walk(tree)[1:]
+        self.tree = weakref.ref(tree)
+        self.order: list[ast.AST] | None = None
         self.positions: dict[type, list[int]] = defaultdict(list)
-        for position, cls in enumerate(map(type, self.order)):
-            self.positions[cls].append(position)
         self.found: dict[tuple[type, ...], list[ast.AST]] = {}
         self.statements: list[ast.stmt] | None = None
 
     def of(self, types: tuple[type, ...]) -> list[ast.AST]:
         found = self.found.get(types)
         if found is None:
+            order = self._order()
             runs = [p for cls, p in self.positions.items() if issubclass(cls, types)]
             positions = runs[0] if len(runs) == 1 else sorted(p for run in runs for p in run)
-            found = self.found[types] = [self.order[p] for p in positions]
+            found = self.found[types] = [order[p] for p in positions]
         return found
+
+    def _order(self) -> list[ast.AST]:
+        if self.order is None:
+            tree = self.tree()
+            assert tree is not None  # the index lives only as long as its tree
+            self.order = walk(tree)[1:]
+            for position, cls in enumerate(map(type, self.order)):
+                self.positions[cls].append(position)
+        return self.order
 
 
 _INDEXES: weakref.WeakKeyDictionary[ast.Module, _TreeIndex] = weakref.WeakKeyDictionary()

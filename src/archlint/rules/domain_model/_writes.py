@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import WordLines, children, dotted
+from archlint.rules._ast import SIMPLE_STATEMENTS, WordLines, children, dotted
 from archlint.rules._class_shape import returned
 from archlint.rules._classes import NameRef, module_imports
 from archlint.rules.base import AstCollector
@@ -67,6 +67,9 @@ class FieldWriteCollector(AstCollector):
         for stmt in body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 nested.append(stmt)
+                continue
+            if isinstance(stmt, SIMPLE_STATEMENTS) and not self._set_lines.within(stmt):
+                self._visit(stmt, where, types)  # no write call in it: only the statement
                 continue
             for node in self._walk_statement(stmt, nested):
                 self._visit(node, where, types)

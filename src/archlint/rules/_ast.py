@@ -154,14 +154,17 @@ def walk(node: ast.AST) -> list[ast.AST]:
 class _TreeIndex:
     """What collectors of one module share, each part made when first asked: its nodes in
     `ast.walk` order (the module itself left out, so that the index does not keep its tree
-    alive) with the positions of each node class, and its statements."""
+    alive) with the position of each one's parent (-1: the module) and the positions of each
+    node class; its statements; its calls by outermost expression."""
 
     def __init__(self, tree: ast.Module) -> None:
         self.tree = weakref.ref(tree)
         self.order: list[ast.AST] | None = None
+        self.parents: list[int] = []
         self.positions: dict[type, list[int]] = defaultdict(list)
         self.found: dict[tuple[type, ...], list[ast.AST]] = {}
         self.statements: list[ast.stmt] | None = None
+        self.calls: dict[int, list[ast.Call]] | None = None
 
     def of(self, types: tuple[type, ...]) -> list[ast.AST]:
         found = self.found.get(types)
@@ -176,10 +179,37 @@ class _TreeIndex:
         if self.order is None:
             tree = self.tree()
             assert tree is not None  # the index lives only as long as its tree
-            self.order = walk(tree)[1:]
+            order: list[ast.AST] = [tree]
+            parents = self.parents = [-2]  # made -1 when the module is left out
+            for parent, current in enumerate(order):  # breadth first, as `walk`
+                for name in _CHILD_FIELDS[current.__class__]:
+                    value = getattr(current, name, None)
+                    if isinstance(value, ast.AST):
+                        order.append(value)
+                        parents.append(parent)
+                    elif isinstance(value, list):
+                        for item in value:
+                            if isinstance(item, ast.AST):
+                                order.append(item)
+                                parents.append(parent)
+            self.order = order[1:]
+            self.parents = [p - 1 for p in parents[1:]]
             for position, cls in enumerate(map(type, self.order)):
                 self.positions[cls].append(position)
         return self.order
+
+    def calls_by_expression(self) -> dict[int, list[ast.Call]]:
+        if self.calls is None:
+            order, parents = self._order(), self.parents
+            self.calls = {}
+            for position in self.positions.get(ast.Call, ()):
+                outermost, at = position, parents[position]
+                while at >= 0 and not isinstance(order[at], ast.stmt):  # never in an expression
+                    if isinstance(order[at], ast.expr):
+                        outermost = at
+                    at = parents[at]
+                self.calls.setdefault(id(order[outermost]), []).append(order[position])
+        return self.calls
 
 
 _INDEXES: weakref.WeakKeyDictionary[ast.Module, _TreeIndex] = weakref.WeakKeyDictionary()
@@ -197,6 +227,15 @@ def nodes_of(tree: ast.Module, *types: type) -> list[ast.AST]:
     `[n for n in ast.walk(tree) if isinstance(n, types)]` gives, from one walk shared by every
     collector of the file. The list is shared too: do not change it."""
     return _index(tree).of(types)
+
+
+def calls_by_expression(tree: ast.Module) -> dict[int, list[ast.Call]]:
+    """The calls inside each outermost expression of `tree` (one not inside another: a
+    statement's value, test or target, a decorator, a base class, an `except` type, a `with`
+    item, a default value), keyed by the `id` of that expression, in `ast.walk(expression)`
+    order: a subtree's nodes come in the same order in the walk of the whole tree (breadth
+    first: by depth, then left to right). Shared: do not change it."""
+    return _index(tree).calls_by_expression()
 
 
 def statements_of(tree: ast.Module) -> list[ast.stmt]:

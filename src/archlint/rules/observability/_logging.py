@@ -52,7 +52,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from archlint.model import Span
-from archlint.rules._ast import children, nodes_of, simple_statements, walk
+from archlint.rules._ast import (
+    calls_by_expression,
+    children,
+    nodes_of,
+    simple_statements,
+    walk,
+)
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
@@ -419,6 +425,7 @@ class LoggingCollector(AstCollector):
                 for target in targets:
                     if isinstance(target, ast.Name) and keys is not None:
                         self.loggers[target.id] = keys
+        self.calls_by_expression = calls_by_expression(self.tree)
         self.function_nodes: dict[str, Function] = {}
         self.configs: list[ConfigSite] = []
         self.json_uses: list[JsonUse] = []
@@ -548,7 +555,12 @@ class LoggingCollector(AstCollector):
     def _expression(self, expr: ast.expr, scope: tuple[str, ...], cls: str | None,
                     function: str | None, under_main: bool,
                     locals_: list[dict[str, tuple[str, ...]]]) -> None:
+        """The calls, names and strings of an outermost expression (see `_body`)."""
         references, strings = bool(self.reference_roots), self.watch_strings
+        if not (references or strings):  # calls only: no need to walk the expression
+            for call in self.calls_by_expression.get(id(expr), ()):
+                self._call(call, scope, function, cls, under_main, locals_)
+            return
         for node in walk(expr):
             if isinstance(node, ast.Call):
                 self._call(node, scope, function, cls, under_main, locals_)

@@ -8,7 +8,7 @@ import bisect
 import re
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 
 def blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
@@ -242,22 +242,35 @@ def statements_of(tree: ast.Module) -> list[ast.stmt]:
     """`list(all_statements(tree.body))`, made once per tree and shared: do not change it."""
     index = _index(tree)
     if index.statements is None:
-        index.statements = list(all_statements(tree.body))
+        index.statements = []
+        _add_statements(tree.body, index.statements)
     return index.statements
+
+
+def _add_statements(body: list[ast.stmt], found: list[ast.stmt]) -> None:
+    """`all_statements` without generators (a third of the time)."""
+    for stmt in body:
+        found.append(stmt)
+        if isinstance(stmt, SIMPLE_STATEMENTS):
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            _add_statements(stmt.body, found)
+        else:
+            for block in blocks(stmt):
+                _add_statements(block, found)
 
 
 class WordLines:
     """The lines of a source whose text holds one of some words, to pass over code that cannot
     matter without walking it. A non-ASCII line always counts (Python reads identifiers
     NFKC-normalised: other letters may spell the same name), and so does every line of a
-    source with a "\\r" (which `ast` counts as a line end)."""
+    source with a "\\r" (which `ast` counts as a line end). `also`: more lines that count."""
 
-    def __init__(self, source: str, words: tuple[str, ...]) -> None:
+    def __init__(self, source: str, words: tuple[str, ...], also: Iterable[int] = ()) -> None:
         self.everywhere = "\r" in source
-        found = {line for word in words for line in _lines_of(source, word)}
-        if not source.isascii():
-            found.update(line for line in _lines_of(source, _NON_ASCII))
-        self.numbers = sorted(found)
+        self.numbers = lines_with(source, (*words, _NON_ASCII) if not source.isascii() else words)
+        if also:
+            self.numbers = sorted({*self.numbers, *also})
 
     def within(self, node: ast.expr | ast.stmt) -> bool:
         """Whether one of the node's lines holds a word."""
@@ -269,6 +282,11 @@ class WordLines:
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def lines_with(source: str, words: tuple[str | re.Pattern[str], ...]) -> list[int]:
+    """The numbers of the lines (split at "\\n") where one of the words occurs, in order."""
+    return sorted({line for word in words for line in _lines_of(source, word)})
 
 
 def _lines_of(source: str, word: str | re.Pattern[str]) -> Iterator[int]:

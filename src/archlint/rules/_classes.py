@@ -173,6 +173,7 @@ class ClassCollector(AstCollector):
 
     def collect(self) -> list[ClassFact]:
         names = module_imports(self.tree)
+        self._source_lines: list[str] | None = None
         facts: list[ClassFact] = []
         self._classes(self.tree.body, (), names, facts)
         return facts
@@ -219,7 +220,9 @@ class ClassCollector(AstCollector):
 
     def _name_span(self, node: ast.ClassDef) -> Span:
         """The class's name, found after `class` on the line `ast` gives (code-point columns)."""
-        text = self.source.split("\n", node.lineno)[node.lineno - 1]
+        if self._source_lines is None:
+            self._source_lines = self.source.split("\n")  # once: a file has many classes
+        text = self._source_lines[node.lineno - 1]
         keyword = text.find("class", max(node.col_offset - 1, 0))
         column = text.find(node.name, keyword + 5 if keyword >= 0 else 0)
         if column < 0:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import SIMPLE_STATEMENTS, WordLines, children, dotted
+from archlint.rules._ast import SIMPLE_STATEMENTS, WordLines, children, dotted, statements_of
 from archlint.rules._class_shape import returned
 from archlint.rules._classes import NameRef, module_imports
 from archlint.rules.base import AstCollector
@@ -35,6 +35,7 @@ class FieldWrite:
     returned_by: tuple[NameRef, tuple[str, ...]] | None = None
 
 
+_ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
 # Nodes never inside an expression.
 _OUTSIDE_EXPRESSIONS = (ast.stmt, ast.excepthandler, ast.withitem, ast.match_case, ast.pattern)
 
@@ -56,6 +57,10 @@ class FieldWriteCollector(AstCollector):
         }
         # Where a call can be a write: `setattr(...)` and `x.set_y(...)` have "set" in their text.
         self._set_lines = WordLines(self.source, ("set",))
+        # And where any write can be: a function or class without one is not entered.
+        self._write_lines = WordLines(self.source, ("set",), also=[
+            stmt.lineno for stmt in statements_of(self.tree)
+            if isinstance(stmt, _ASSIGNMENTS) and _assigns_attribute(stmt)])
         self._found: list[FieldWrite] = []
         self._scope(self.tree.body, "<module>", {})
         return self._found
@@ -74,6 +79,8 @@ class FieldWriteCollector(AstCollector):
             for node in self._walk_statement(stmt, nested):
                 self._visit(node, where, types)
         for stmt in nested:
+            if not self._write_lines.within(stmt):
+                continue  # nothing written in it, nor in what it defines
             name = stmt.name if where == "<module>" else f"{where}.{stmt.name}"  # type: ignore[attr-defined]
             if isinstance(stmt, ast.ClassDef):
                 self._scope(stmt.body, name, {})
@@ -166,6 +173,22 @@ class FieldWriteCollector(AstCollector):
                 inner = [c for c in inner
                          if not isinstance(c, ast.expr) or self._set_lines.within(c)]
             stack.extend(reversed(inner))
+
+
+def _assigns_attribute(stmt: ast.stmt) -> bool:
+    """An assignment to an attribute (also in a tuple or list of targets): what `_write`
+    looks for."""
+    if isinstance(stmt, ast.Assign):
+        return any(_has_attribute(target) for target in stmt.targets)
+    if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        return _has_attribute(stmt.target)
+    return False
+
+
+def _has_attribute(target: ast.expr) -> bool:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_has_attribute(element) for element in target.elts)
+    return isinstance(target, ast.Attribute)
 
 
 def _is_none(expr: ast.expr) -> bool:

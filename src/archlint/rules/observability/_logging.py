@@ -55,6 +55,7 @@ from archlint.model import Span
 from archlint.rules._ast import (
     calls_by_expression,
     children,
+    lines_with,
     nodes_of,
     simple_statements,
     walk,
@@ -414,8 +415,7 @@ class LoggingCollector(AstCollector):
                 _MECHANISM_PREFIXES) for c in nodes_of(self.tree, ast.Constant))
         # Lines that may put an id into a record (`record.x = ...`, `record["extra"][...]`):
         # functions without one are not walked for mechanisms.
-        self.record_lines = [number for number, line in enumerate(self.source.split("\n"), 1)
-                             if "record" in line or "extra" in line]
+        self.record_lines = lines_with(self.source, ("record", "extra"))
         # Module-level loggers (`logger = logging.getLogger(__name__)`), bound before use or not.
         self.loggers: dict[str, tuple[str, ...]] = {}
         for stmt in simple_statements(self.tree.body):
@@ -688,9 +688,9 @@ class LoggingCollector(AstCollector):
         elif qualified in _BIND_CONTEXTVARS:
             self._mechanism("bind", node, "structlog.contextvars.bind_contextvars",
                             self._keyword_names(node))
-        elif classify_formatter_class(qualified) == JSON and qualified.split(".")[0] in (
+        elif qualified.split(".")[0] in (
                 "pythonjsonlogger", "ecs_logging", "json_log_formatter", "logstash_formatter",
-                "google"):
+                "google") and classify_formatter_class(qualified) == JSON:
             self.json_uses.append(JsonUse(self.span_of(node), qualified))
 
     def _method_call(self, node: ast.Call, func: ast.Attribute, function: str | None,

@@ -180,8 +180,8 @@ class _TreeIndex:
             tree = self.tree()
             assert tree is not None  # the index lives only as long as its tree
             order: list[ast.AST] = [tree]
-            parents = self.parents = [-2]  # made -1 when the module is left out
-            for parent, current in enumerate(order):  # breadth first, as `walk`
+            parents = self.parents  # of order[1:]: positions once the module is left out
+            for parent, current in enumerate(order, -1):  # breadth first, as `walk`
                 for name in _CHILD_FIELDS[current.__class__]:
                     value = getattr(current, name, None)
                     if isinstance(value, ast.AST):
@@ -193,7 +193,6 @@ class _TreeIndex:
                                 order.append(item)
                                 parents.append(parent)
             self.order = order[1:]
-            self.parents = [p - 1 for p in parents[1:]]
             for position, cls in enumerate(map(type, self.order)):
                 self.positions[cls].append(position)
         return self.order
@@ -290,19 +289,22 @@ def lines_with(source: str, words: tuple[str | re.Pattern[str], ...]) -> list[in
 
 
 def _lines_of(source: str, word: str | re.Pattern[str]) -> Iterator[int]:
-    """The numbers of the lines where `word` occurs (found in the whole text, not line by line:
-    most lines do not have it)."""
-    starts = (m.start() for m in word.finditer(source)) if isinstance(word, re.Pattern) else \
-        _occurrences(source, word)
+    """The numbers of the lines where `word` occurs: searched in the whole text (most lines do
+    not have it), from the end of each line found."""
     line, counted = 1, 0
-    for start in starts:
+    start = _find(source, word, 0)
+    while start >= 0:
         line += source.count("\n", counted, start)
         counted = start
         yield line
+        end = source.find("\n", start)
+        if end < 0:
+            return
+        start = _find(source, word, end)
 
 
-def _occurrences(source: str, word: str) -> Iterator[int]:
-    start = source.find(word)
-    while start >= 0:
-        yield start
-        start = source.find(word, start + 1)
+def _find(source: str, word: str | re.Pattern[str], start: int) -> int:
+    if isinstance(word, str):
+        return source.find(word, start)
+    match = word.search(source, start)
+    return match.start() if match else -1

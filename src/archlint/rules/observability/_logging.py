@@ -48,6 +48,8 @@ import ast
 import bisect
 import dataclasses
 import re
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -451,7 +453,7 @@ class LoggingCollector(AstCollector):
         return [facts]
 
     # -- loggers ----------------------------------------------------------------------------
-    def _logger_keys(self, expr: ast.expr, scope: dict[str, tuple[str, ...]] | None = None
+    def _logger_keys(self, expr: ast.expr, scope: Mapping[str, tuple[str, ...]] | None = None
                      ) -> tuple[str, ...] | None:
         """The id keys bound on a logger expression (() for a plain logger); None when it is
         not a logger."""
@@ -546,11 +548,10 @@ class LoggingCollector(AstCollector):
                                          locals_)
 
     @staticmethod
-    def _scope(locals_: list[dict[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
-        merged: dict[str, tuple[str, ...]] = {}
-        for table in locals_:
-            merged.update(table)
-        return merged
+    def _scope(locals_: list[dict[str, tuple[str, ...]]]) -> Mapping[str, tuple[str, ...]]:
+        """The loggers bound in the enclosing functions, the innermost binding of a name first
+        (a view: no copy per statement)."""
+        return ChainMap(*reversed(locals_))
 
     def _expression(self, expr: ast.expr, scope: tuple[str, ...], cls: str | None,
                     function: str | None, under_main: bool,
@@ -704,6 +705,8 @@ class LoggingCollector(AstCollector):
                 keys = ()
             if keys is not None:
                 self._log_call(node, method, function, keys)
+            return
+        if method not in ("add", "contextualize", "configure"):
             return
         receiver = self._logger_keys(func.value)
         if method == "add" and receiver is not None:

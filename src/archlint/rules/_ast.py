@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import copy
 import re
 import weakref
 from collections import defaultdict
@@ -263,21 +264,33 @@ class WordLines:
     """The lines of a source whose text holds one of some words, to pass over code that cannot
     matter without walking it. A non-ASCII line always counts (Python reads identifiers
     NFKC-normalised: other letters may spell the same name), and so does every line of a
-    source with a "\\r" (which `ast` counts as a line end). `also`: more lines that count."""
+    source with a "\\r" (which `ast` counts as a line end)."""
 
-    def __init__(self, source: str, words: tuple[str, ...], also: Iterable[int] = ()) -> None:
+    def __init__(self, source: str, words: tuple[str, ...], ignore_case: bool = False) -> None:
         self.everywhere = "\r" in source
-        self.numbers = lines_with(source, (*words, _NON_ASCII) if not source.isascii() else words)
-        if also:
-            self.numbers = sorted({*self.numbers, *also})
+        if ignore_case:
+            self.numbers = lines_with(source.lower(), tuple(w.lower() for w in words))
+        else:
+            self.numbers = lines_with(source, words)
+        if not source.isascii():
+            self.numbers = sorted({*self.numbers, *lines_with(source, (_NON_ASCII,))})
+
+    def also(self, numbers: Iterable[int]) -> WordLines:
+        """These lines and more that count."""
+        more = copy.copy(self)
+        more.numbers = sorted({*self.numbers, *numbers})
+        return more
 
     def within(self, node: ast.expr | ast.stmt) -> bool:
         """Whether one of the node's lines holds a word."""
+        return self.between(node.lineno, node.end_lineno or node.lineno)
+
+    def between(self, first: int, last: int) -> bool:
+        """Whether one of the lines `first` to `last` holds a word."""
         if self.everywhere:
             return True
-        first = bisect.bisect_left(self.numbers, node.lineno)
-        return first < len(self.numbers) and \
-            self.numbers[first] <= (node.end_lineno or node.lineno)
+        found = bisect.bisect_left(self.numbers, first)
+        return found < len(self.numbers) and self.numbers[found] <= last
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")

@@ -58,9 +58,9 @@ class FieldWriteCollector(AstCollector):
         # Where a call can be a write: `setattr(...)` and `x.set_y(...)` have "set" in their text.
         self._set_lines = WordLines(self.source, ("set",))
         # And where any write can be: a function or class without one is not entered.
-        self._write_lines = WordLines(self.source, ("set",), also=[
+        self._write_lines = self._set_lines.also(
             stmt.lineno for stmt in statements_of(self.tree)
-            if isinstance(stmt, _ASSIGNMENTS) and _assigns_attribute(stmt)])
+            if isinstance(stmt, _ASSIGNMENTS) and _assigns_attribute(stmt))
         self._found: list[FieldWrite] = []
         self._scope(self.tree.body, "<module>", {})
         return self._found

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted, own_nodes, statements_of, walk
+from archlint.rules._ast import WordLines, argument, dotted, own_nodes, statements_of, walk
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
@@ -111,6 +111,7 @@ class AuthCollector(AstCollector):
         self.functions: list[GuardFunction] = []
         self.views: list[ViewClass] = []
         self.ignored: list[tuple[str, Span]] = []
+        self._refusal_lines = WordLines(self.source, ("raise", "abort"))
         self._definitions(self.tree.body, ())
         schemes, aliases = [], []
         default_permissions: tuple[str, ...] | None = None
@@ -154,6 +155,10 @@ class AuthCollector(AstCollector):
     def _function(self, node: Function, qualname: str) -> None:
         dependencies, annotations = self._parameters(node, qualname)
         decorators = self._decorators(node.decorator_list)
+        if not (dependencies or annotations or decorators) and not self._refusal_lines.between(
+                min((d.lineno for d in node.decorator_list), default=node.lineno),
+                node.end_lineno or node.lineno):
+            return  # nothing to record: it cannot refuse (no `raise`, no `abort()`)
         refusals, checked = set(), set()
         for sub in own_nodes(node):  # one pass; nested functions are visited on their own
             if isinstance(sub, (ast.Raise, ast.Call)):

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, children, dotted, nodes_of
+from archlint.rules._ast import WordLines, argument, children, dotted, nodes_of
 from archlint.rules._classes import _Imports
 from archlint.rules.base import AstCollector
 from archlint.rules.security._tokens import ENCODERS
@@ -71,6 +71,12 @@ class RefreshCollector(AstCollector):
             self.names.add(stmt)
         for_user = tuple(self.span_of(node) for node in nodes_of(self.tree, ast.Call)
                          if self.names.qualify(node.func) in FOR_USER)
+        # A function issues an access token through a name with "access" in it (any case:
+        # `create_access_token`, `refresh.access_token`) or `jwt.encode` (also imported under
+        # another name): one without any on its lines is not walked.
+        encoders = tuple(alias for alias, name in self.names.aliases.items() if name in ENCODERS)
+        self._issuing_lines = WordLines(self.source, ("access", "encode", *encoders),
+                                        ignore_case=True)
         functions: list[TokenFunction] = []
         self._functions(self.tree.body, (), functions)
         blacklist = BLACKLIST_APP in self.source
@@ -83,7 +89,8 @@ class RefreshCollector(AstCollector):
         for stmt in body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 qualname = (*outer, stmt.name)
-                fact = self._function(stmt, ".".join(qualname))
+                fact = self._function(stmt, ".".join(qualname)) \
+                    if self._issuing_lines.within(stmt) else None
                 if fact is not None:
                     found.append(fact)
                 self._functions(stmt.body, qualname, found)

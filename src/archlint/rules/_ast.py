@@ -165,6 +165,7 @@ class _TreeIndex:
         self.positions: dict[type, list[int]] = defaultdict(list)
         self.found: dict[tuple[type, ...], list[ast.AST]] = {}
         self.statements: list[ast.stmt] | None = None
+        self.walked_statements: list[ast.stmt] | None = None
         self.calls: dict[int, list[ast.Call]] | None = None
 
     def of(self, types: tuple[type, ...]) -> list[ast.AST]:
@@ -245,6 +246,38 @@ def statements_of(tree: ast.Module) -> list[ast.stmt]:
         index.statements = []
         _add_statements(tree.body, index.statements)
     return index.statements
+
+
+def statements_by_walk(tree: ast.Module) -> list[ast.stmt]:
+    """The statements of `tree` in `ast.walk` order, without walking expressions: breadth
+    first is by depth, then in source order (a statement in an `except` or `case` block is two
+    levels below its `try` or `match`). Made once per tree and shared: do not change it."""
+    index = _index(tree)
+    if index.walked_statements is None:
+        found: list[tuple[int, ast.stmt]] = []
+        _add_with_depths(tree.body, 1, found)
+        found.sort(key=lambda pair: pair[0])  # stable: source order within a depth
+        index.walked_statements = [stmt for _, stmt in found]
+    return index.walked_statements
+
+
+def _add_with_depths(body: list[ast.stmt], depth: int, found: list[tuple[int, ast.stmt]]
+                     ) -> None:
+    """Each statement with its depth in the tree, in source order (fields in their order:
+    a `try`'s handlers come before its `else`)."""
+    for stmt in body:
+        found.append((depth, stmt))
+        if isinstance(stmt, SIMPLE_STATEMENTS):
+            continue
+        for name in stmt._fields:
+            value = getattr(stmt, name, None)
+            if not isinstance(value, list) or not value:
+                continue
+            if isinstance(value[0], ast.stmt):
+                _add_with_depths(value, depth + 1, found)
+            elif isinstance(value[0], (ast.excepthandler, ast.match_case)):
+                for part in value:  # an `except` or `case` block: two levels down
+                    _add_with_depths(part.body, depth + 2, found)
 
 
 def _add_statements(body: list[ast.stmt], found: list[ast.stmt]) -> None:

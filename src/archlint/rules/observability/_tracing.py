@@ -45,10 +45,17 @@ Recognising too much here only makes the rules quieter; nothing here ever report
 from __future__ import annotations
 
 import ast
+import unicodedata
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted, nodes_of
+from archlint.rules._ast import (
+    SIMPLE_STATEMENTS,
+    argument,
+    dotted,
+    nodes_of,
+    statements_by_walk,
+)
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules._routes import DJANGO, DRF, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
@@ -139,6 +146,13 @@ _DJANGO_SETTINGS = (("opentelemetry", (), "opentelemetry"),
                     ("elasticapm.contrib.django", (ALL,), "elastic-apm"),
                     ("ddtrace", (), "ddtrace"), ("newrelic", (), "newrelic"))
 
+# What an instrumentation's code must name (an instrumentor, a tracing middleware, a vendor's
+# module, a Django setting): other files are not searched for one. Names reach `_call` as
+# written or through an import that spells them.
+_INSTRUMENTING = ("Instrumentor", "OpenTelemetry", "ElasticAPM", "Middleware", "add_middleware",
+                  "auto_instrumentation", "ddtrace", "newrelic", "sentry_sdk", "logfire",
+                  "elasticapm", "dbapi", "MIDDLEWARE", "INSTALLED_APPS")
+
 _SPAN_METHODS = frozenset({"start_as_current_span", "start_span", "start_transaction",
                            "start_active_span"})
 _TRACER_ATTRIBUTES = frozenset({"trace", "wrap", "span", "instrument"})
@@ -197,13 +211,18 @@ class TracingCollector(AstCollector):
 
     def collect(self) -> list[FileTracing]:
         self.names = _Imports()
-        for node in reversed(nodes_of(self.tree, ast.Import, ast.ImportFrom)):
-            self.names.add(node)  # the first import of a name in the file wins
+        for node in reversed(statements_by_walk(self.tree)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.names.add(node)  # the first import of a name in the file wins
         self.instrumentations: list[Instrumentation] = []
         self.blocks: list[SpanBlock] = []
         self.openers: set[str] = set()
         self.traced: set[str] = set()
-        self._instrumentations()
+        # Identifiers are read NFKC-normalised: a non-ASCII file is searched as Python reads it.
+        text = self.source if self.source.isascii() else unicodedata.normalize(
+            "NFKC", self.source)
+        if any(word in text for word in _INSTRUMENTING):
+            self._instrumentations()
         self._walk(self.tree.body, (), None, None)
         if not (self.instrumentations or self.blocks or self.openers):
             return []
@@ -472,6 +491,8 @@ class TracingCollector(AstCollector):
                         break
             else:
                 self._started_spans(stmt, function, function_end)
+                if isinstance(stmt, SIMPLE_STATEMENTS):
+                    continue  # no block inside
             for name in ("body", "orelse", "finalbody", "handlers", "cases"):
                 inner = getattr(stmt, name, None)
                 if isinstance(inner, list):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted, nodes_of, walk
+from archlint.rules._ast import blocks, dotted, statements_by_walk, walk
 from archlint.rules._classes import _Imports
 from archlint.rules.base import AstCollector
 
@@ -83,8 +83,9 @@ class CorsCollector(AstCollector):
 
     def collect(self) -> list[FileCors]:
         self.imports = _Imports()
-        for stmt in nodes_of(self.tree, ast.Import, ast.ImportFrom):
-            self.imports.add(stmt)
+        for stmt in statements_by_walk(self.tree):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.imports.add(stmt)
         self.module_names = _bindings(self.tree.body)
         self.sites: list[CorsSite] = []
         self.settings: list[CorsSetting] = []

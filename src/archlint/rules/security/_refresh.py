@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import WordLines, argument, children, dotted, nodes_of
+from archlint.rules._ast import WordLines, argument, children, dotted, nodes_of, statements_by_walk
 from archlint.rules._classes import _Imports
 from archlint.rules.base import AstCollector
 from archlint.rules.security._tokens import ENCODERS
@@ -66,10 +66,14 @@ class RefreshCollector(AstCollector):
 
     def collect(self) -> list[FileRefresh]:
         self.names = _Imports()
-        imports = nodes_of(self.tree, ast.Import, ast.ImportFrom)
+        imports = [s for s in statements_by_walk(self.tree)
+                   if isinstance(s, (ast.Import, ast.ImportFrom))]
         for stmt in sorted(imports, key=lambda s: -s.lineno):
             self.names.add(stmt)
-        for_user = tuple(self.span_of(node) for node in nodes_of(self.tree, ast.Call)
+        # `RefreshToken.for_user` is spelled in the file, where it is called or imported.
+        calls = nodes_of(self.tree, ast.Call) if "for_user" in self.source \
+            or not self.source.isascii() else []
+        for_user = tuple(self.span_of(node) for node in calls
                          if self.names.qualify(node.func) in FOR_USER)
         # A function issues an access token through a name with "access" in it (any case:
         # `create_access_token`, `refresh.access_token`) or `jwt.encode` (also imported under

@@ -167,6 +167,7 @@ class _TreeIndex:
         self.statements: list[ast.stmt] | None = None
         self.walked_statements: list[ast.stmt] | None = None
         self.calls: dict[int, list[ast.Call]] | None = None
+        self.calling: set[int] = set()  # the statements that make a call themselves
 
     def of(self, types: tuple[type, ...]) -> list[ast.AST]:
         found = self.found.get(types)
@@ -210,6 +211,8 @@ class _TreeIndex:
                         outermost = at
                     at = parents[at]
                 self.calls.setdefault(id(order[outermost]), []).append(order[position])
+                if at >= 0:
+                    self.calling.add(id(order[at]))
         return self.calls
 
 
@@ -239,6 +242,14 @@ def calls_by_expression(tree: ast.Module) -> dict[int, list[ast.Call]]:
     return _index(tree).calls_by_expression()
 
 
+def calling_statements(tree: ast.Module) -> set[int]:
+    """The `id`s of the statements of `tree` that make a call themselves (not only in the
+    blocks of statements they hold). Shared: do not change it."""
+    index = _index(tree)
+    index.calls_by_expression()
+    return index.calling
+
+
 def statements_of(tree: ast.Module) -> list[ast.stmt]:
     """`list(all_statements(tree.body))`, made once per tree and shared: do not change it."""
     index = _index(tree)
@@ -254,11 +265,21 @@ def statements_by_walk(tree: ast.Module) -> list[ast.stmt]:
     levels below its `try` or `match`). Made once per tree and shared: do not change it."""
     index = _index(tree)
     if index.walked_statements is None:
-        found: list[tuple[int, ast.stmt]] = []
-        _add_with_depths(tree.body, 1, found)
-        found.sort(key=lambda pair: pair[0])  # stable: source order within a depth
-        index.walked_statements = [stmt for _, stmt in found]
+        index.walked_statements = walked_statements(tree)
     return index.walked_statements
+
+
+def walked_statements(node: ast.Module | ast.stmt) -> list[ast.stmt]:
+    """The statements `ast.walk(node)` yields, in its order (`node` itself left out), without
+    walking expressions."""
+    found: list[tuple[int, ast.stmt]] = []
+    if isinstance(node, ast.Module):
+        _add_with_depths(node.body, 1, found)
+    else:
+        _add_with_depths([node], 0, found)
+        del found[0]
+    found.sort(key=lambda pair: pair[0])  # stable: source order within a depth
+    return [stmt for _, stmt in found]
 
 
 def _add_with_depths(body: list[ast.stmt], depth: int, found: list[tuple[int, ast.stmt]]

@@ -74,7 +74,7 @@ class FieldWriteCollector(AstCollector):
                 nested.append(stmt)
                 continue
             if isinstance(stmt, SIMPLE_STATEMENTS) and not self._set_lines.within(stmt):
-                self._visit(stmt, where, types)  # no write call in it: only the statement
+                self._visit(stmt, where, types)  # the common case, without the walk below
                 continue
             for node in self._walk_statement(stmt, nested):
                 self._visit(node, where, types)
@@ -166,6 +166,8 @@ class FieldWriteCollector(AstCollector):
                     nested.append(node)  # type: ignore[arg-type]
                 continue
             yield node
+            if isinstance(node, SIMPLE_STATEMENTS) and not self._set_lines.within(node):
+                continue  # no write call in it: the statement is all there is to see
             inner = children(node)
             if isinstance(node, _OUTSIDE_EXPRESSIONS):
                 # Their expressions have exact positions (before Python 3.12, those of nodes

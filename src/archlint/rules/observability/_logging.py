@@ -55,12 +55,16 @@ from typing import Any
 
 from archlint.model import Span
 from archlint.rules._ast import (
+    SIMPLE_STATEMENTS,
+    WordLines,
+    calling_statements,
     calls_by_expression,
     children,
     lines_with,
     nodes_of,
     simple_statements,
     walk,
+    walked_statements,
 )
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
@@ -418,6 +422,7 @@ class LoggingCollector(AstCollector):
         # Lines that may put an id into a record (`record.x = ...`, `record["extra"][...]`):
         # functions without one are not walked for mechanisms.
         self.record_lines = lines_with(self.source, ("record", "extra"))
+        self.setattr_lines = WordLines(self.source, ("setattr",))
         # Module-level loggers (`logger = logging.getLogger(__name__)`), bound before use or not.
         self.loggers: dict[str, tuple[str, ...]] = {}
         for stmt in simple_statements(self.tree.body):
@@ -428,6 +433,8 @@ class LoggingCollector(AstCollector):
                     if isinstance(target, ast.Name) and keys is not None:
                         self.loggers[target.id] = keys
         self.calls_by_expression = calls_by_expression(self.tree)
+        self.calling = calling_statements(self.tree)
+        self.calls_only = not (self.reference_roots or self.watch_strings)  # see `_expression`
         self.function_nodes: dict[str, Function] = {}
         self.configs: list[ConfigSite] = []
         self.json_uses: list[JsonUse] = []
@@ -532,6 +539,9 @@ class LoggingCollector(AstCollector):
                                 locals_[-1][target.id] = keys
                             else:
                                 locals_[-1].pop(target.id, None)
+                if self.calls_only and isinstance(stmt, SIMPLE_STATEMENTS) \
+                        and id(stmt) not in self.calling:
+                    continue  # nothing in it to look at
                 for child in children(stmt):
                     if isinstance(child, ast.expr):
                         self._expression(child, scope, cls, function, under_main, locals_)
@@ -863,7 +873,11 @@ class LoggingCollector(AstCollector):
             if first == len(self.record_lines) or \
                     self.record_lines[first] > (node.end_lineno or node.lineno):
                 return
-        nodes = walk(node)
+        # Only assignments (statements) and `setattr()` calls can set an id: without "setattr"
+        # on its lines, the function's statements are all there is to read.
+        nodes = walk(node) if self.setattr_lines.between(
+            min((d.lineno for d in node.decorator_list), default=node.lineno),
+            node.end_lineno or node.lineno) else walked_statements(node)
         for stmt in nodes:
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:

@@ -160,11 +160,19 @@ _FILE_IMPORTS: weakref.WeakKeyDictionary[ast.Module, _Imports] = weakref.WeakKey
 
 
 def module_imports(tree: ast.Module) -> _Imports:
-    table = _Imports()
-    for stmt in simple_statements(tree.body):
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            table.add(stmt)
+    """The imports of the module's own code (not of its functions and classes), the last
+    import of a name winning; made once per tree and shared by the collectors of the file:
+    do not change it."""
+    table = _MODULE_IMPORTS.get(tree)
+    if table is None:
+        table = _MODULE_IMPORTS[tree] = _Imports()
+        for stmt in simple_statements(tree.body):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                table.add(stmt)
     return table
+
+
+_MODULE_IMPORTS: weakref.WeakKeyDictionary[ast.Module, _Imports] = weakref.WeakKeyDictionary()
 
 
 class ClassCollector(AstCollector):

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, children, dotted, walk
+from archlint.rules._ast import WordLines, argument, children, dotted, walk
 from archlint.rules._classes import tree_imports
 from archlint.rules.base import AstCollector
 
@@ -276,6 +276,12 @@ class TokenCollector(AstCollector):
         self.settings: list[SettingSet] = []
         self.units: list[UnitUse] = []
         self.expires_in: list[ExpiresIn] = []
+        # The calls `_statement` reads are spelled on their lines (`jwt.encode`, `timedelta`,
+        # `.update(`, `expires_in=`), or called by a name an import gave them.
+        renamed = tuple(alias for alias, name in self.names.aliases.items()
+                        if name in ENCODERS or name in _TIMEDELTA)
+        self._call_lines = WordLines(self.source, (
+            "encode", "timedelta", "update", "from_mapping", "expires_in", *renamed))
         self._walk(None, self.tree.body, ())
         if not (self.encodes or self.settings or self.units or self.expires_in):
             return []
@@ -305,6 +311,8 @@ class TokenCollector(AstCollector):
                     key = _string(target.slice)
                     if key is not None and is_lifetime_key(key):
                         self._setting(key, stmt.value, self.span_of(target), scope)
+        if not self._call_lines.within(stmt):
+            return
         for node in _own_nodes(stmt):
             if not isinstance(node, ast.Call):
                 continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import copy
 import re
 import weakref
 from collections import defaultdict
@@ -329,11 +328,13 @@ class WordLines:
         if not source.isascii():
             self.numbers = sorted({*self.numbers, *lines_with(source, (_NON_ASCII,))})
 
-    def also(self, numbers: Iterable[int]) -> WordLines:
-        """These lines and more that count."""
-        more = copy.copy(self)
-        more.numbers = sorted({*self.numbers, *numbers})
-        return more
+    @classmethod
+    def at(cls, numbers: Iterable[int]) -> WordLines:
+        """Lines given by their numbers (as `ast` counts them)."""
+        lines = cls.__new__(cls)
+        lines.everywhere = False
+        lines.numbers = sorted(set(numbers))
+        return lines
 
     def within(self, node: ast.expr | ast.stmt) -> bool:
         """Whether one of the node's lines holds a word."""

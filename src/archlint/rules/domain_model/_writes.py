@@ -57,8 +57,9 @@ class FieldWriteCollector(AstCollector):
         }
         # Where a call can be a write: `setattr(...)` and `x.set_y(...)` have "set" in their text.
         self._set_lines = WordLines(self.source, ("set",))
-        # And where any write can be: a function or class without one is not entered.
-        self._write_lines = self._set_lines.also(
+        # And where an assignment to an attribute is: a function or class without one or
+        # "set" is not entered.
+        self._assignment_lines = WordLines.at(
             stmt.lineno for stmt in statements_of(self.tree)
             if isinstance(stmt, _ASSIGNMENTS) and _assigns_attribute(stmt))
         self._found: list[FieldWrite] = []
@@ -79,7 +80,7 @@ class FieldWriteCollector(AstCollector):
             for node in self._walk_statement(stmt, nested):
                 self._visit(node, where, types)
         for stmt in nested:
-            if not self._write_lines.within(stmt):
+            if not (self._set_lines.within(stmt) or self._assignment_lines.within(stmt)):
                 continue  # nothing written in it, nor in what it defines
             name = stmt.name if where == "<module>" else f"{where}.{stmt.name}"  # type: ignore[attr-defined]
             if isinstance(stmt, ast.ClassDef):

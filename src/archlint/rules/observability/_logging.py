@@ -422,7 +422,7 @@ class LoggingCollector(AstCollector):
         # Lines that may put an id into a record (`record.x = ...`, `record["extra"][...]`):
         # functions without one are not walked for mechanisms.
         self.record_lines = lines_with(self.source, ("record", "extra"))
-        self.setattr_lines = WordLines(self.source, ("setattr",))
+        self.setattr_lines: WordLines | None = None  # made when first needed
         # Module-level loggers (`logger = logging.getLogger(__name__)`), bound before use or not.
         self.loggers: dict[str, tuple[str, ...]] = {}
         for stmt in simple_statements(self.tree.body):
@@ -875,6 +875,8 @@ class LoggingCollector(AstCollector):
                 return
         # Only assignments (statements) and `setattr()` calls can set an id: without "setattr"
         # on its lines, the function's statements are all there is to read.
+        if self.setattr_lines is None:
+            self.setattr_lines = WordLines(self.source, ("setattr",))
         nodes = walk(node) if self.setattr_lines.between(
             min((d.lineno for d in node.decorator_list), default=node.lineno),
             node.end_lineno or node.lineno) else walked_statements(node)

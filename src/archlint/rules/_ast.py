@@ -154,19 +154,16 @@ def walk(node: ast.AST) -> list[ast.AST]:
 class _TreeIndex:
     """What collectors of one module share, each part made when first asked: its nodes in
     `ast.walk` order (the module itself left out, so that the index does not keep its tree
-    alive) with the position of each one's parent (-1: the module) and the positions of each
-    node class; its statements; its calls by outermost expression."""
+    alive) with the positions of each node class; its statements, in source order and in
+    `ast.walk` order."""
 
     def __init__(self, tree: ast.Module) -> None:
         self.tree = weakref.ref(tree)
         self.order: list[ast.AST] | None = None
-        self.parents: list[int] = []
         self.positions: dict[type, list[int]] = defaultdict(list)
         self.found: dict[tuple[type, ...], list[ast.AST]] = {}
         self.statements: list[ast.stmt] | None = None
         self.walked_statements: list[ast.stmt] | None = None
-        self.calls: dict[int, list[ast.Call]] | None = None
-        self.calling: set[int] = set()  # the statements that make a call themselves
 
     def of(self, types: tuple[type, ...]) -> list[ast.AST]:
         found = self.found.get(types)
@@ -181,38 +178,10 @@ class _TreeIndex:
         if self.order is None:
             tree = self.tree()
             assert tree is not None  # the index lives only as long as its tree
-            order: list[ast.AST] = [tree]
-            parents = self.parents  # of order[1:]: positions once the module is left out
-            for parent, current in enumerate(order, -1):  # breadth first, as `walk`
-                for name in _CHILD_FIELDS[current.__class__]:
-                    value = getattr(current, name, None)
-                    if isinstance(value, ast.AST):
-                        order.append(value)
-                        parents.append(parent)
-                    elif isinstance(value, list):
-                        for item in value:
-                            if isinstance(item, ast.AST):
-                                order.append(item)
-                                parents.append(parent)
-            self.order = order[1:]
+            self.order = walk(tree)[1:]
             for position, cls in enumerate(map(type, self.order)):
                 self.positions[cls].append(position)
         return self.order
-
-    def calls_by_expression(self) -> dict[int, list[ast.Call]]:
-        if self.calls is None:
-            order, parents = self._order(), self.parents
-            self.calls = {}
-            for position in self.positions.get(ast.Call, ()):
-                outermost, at = position, parents[position]
-                while at >= 0 and not isinstance(order[at], ast.stmt):  # never in an expression
-                    if isinstance(order[at], ast.expr):
-                        outermost = at
-                    at = parents[at]
-                self.calls.setdefault(id(order[outermost]), []).append(order[position])
-                if at >= 0:
-                    self.calling.add(id(order[at]))
-        return self.calls
 
 
 _INDEXES: weakref.WeakKeyDictionary[ast.Module, _TreeIndex] = weakref.WeakKeyDictionary()
@@ -230,23 +199,6 @@ def nodes_of(tree: ast.Module, *types: type) -> list[ast.AST]:
     `[n for n in ast.walk(tree) if isinstance(n, types)]` gives, from one walk shared by every
     collector of the file. The list is shared too: do not change it."""
     return _index(tree).of(types)
-
-
-def calls_by_expression(tree: ast.Module) -> dict[int, list[ast.Call]]:
-    """The calls inside each outermost expression of `tree` (one not inside another: a
-    statement's value, test or target, a decorator, a base class, an `except` type, a `with`
-    item, a default value), keyed by the `id` of that expression, in `ast.walk(expression)`
-    order: a subtree's nodes come in the same order in the walk of the whole tree (breadth
-    first: by depth, then left to right). Shared: do not change it."""
-    return _index(tree).calls_by_expression()
-
-
-def calling_statements(tree: ast.Module) -> set[int]:
-    """The `id`s of the statements of `tree` that make a call themselves (not only in the
-    blocks of statements they hold). Shared: do not change it."""
-    index = _index(tree)
-    index.calls_by_expression()
-    return index.calling
 
 
 def statements_of(tree: ast.Module) -> list[ast.stmt]:

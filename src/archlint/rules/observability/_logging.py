@@ -55,14 +55,12 @@ from typing import Any
 
 from archlint.model import Span
 from archlint.rules._ast import (
-    SIMPLE_STATEMENTS,
     WordLines,
-    calling_statements,
-    calls_by_expression,
     children,
     lines_with,
     nodes_of,
     simple_statements,
+    statements_by_walk,
     walk,
     walked_statements,
 )
@@ -139,9 +137,6 @@ _REFERENCED_PACKAGES = frozenset(
     {_MERGE_CONTEXTVARS.partition(".")[0], _OTEL_LOGGING.partition(".")[0]}
     | {p for p, _, _ in _CORRELATION_FILTERS}
     | {p for p, _ in _CORRELATION_MIDDLEWARE} | {q.partition(".")[0] for q in _CLI})
-# What a string naming a mechanism starts with (`"()": "asgi_correlation_id.CorrelationIdFilter"`).
-_MECHANISM_PREFIXES = tuple(f"{p}." for p in sorted(
-    {p for p, _, _ in _CORRELATION_FILTERS} | {p for p, _ in _CORRELATION_MIDDLEWARE}))
 _RECORDISH = re.compile(r"record|^rec$", re.IGNORECASE)
 _DUMPS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps",
                     "rapidjson.dumps"})
@@ -394,8 +389,7 @@ class LoggingCollector(AstCollector):
         # Names bound anywhere in the file (`dictConfig(LOGGING_CONFIG)`, `config = yaml...`).
         self.values: dict[str, ast.expr] = {}
         self.print_shadowed = False
-        for node in nodes_of(self.tree, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign,
-                             ast.FunctionDef, ast.AsyncFunctionDef):
+        for node in statements_by_walk(self.tree):  # in `ast.walk` order: the last binding wins
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.names.add(node)
             elif isinstance(node, ast.Assign):
@@ -412,13 +406,10 @@ class LoggingCollector(AstCollector):
         # A module that talks to a terminal (prompts, command-line parsing) is command-line code.
         self.cli = next((name for name in self.names.aliases.values()
                          if name.split(".")[0] in TERMINAL_LIBRARIES), None)
-        # Names and strings matter only where they can name a mechanism or a command-line
-        # library: most files import none, and hold no such string.
+        # Names matter only where they can name a mechanism or a command-line library: most
+        # files import none.
         self.reference_roots = {alias for alias, name in self.names.aliases.items()
                                 if name.partition(".")[0] in _REFERENCED_PACKAGES}
-        self.watch_strings = any(
-            isinstance(c.value, str) and c.value.removeprefix("ext://").startswith(
-                _MECHANISM_PREFIXES) for c in nodes_of(self.tree, ast.Constant))
         # Lines that may put an id into a record (`record.x = ...`, `record["extra"][...]`):
         # functions without one are not walked for mechanisms.
         self.record_lines = lines_with(self.source, ("record", "extra"))
@@ -432,9 +423,6 @@ class LoggingCollector(AstCollector):
                 for target in targets:
                     if isinstance(target, ast.Name) and keys is not None:
                         self.loggers[target.id] = keys
-        self.calls_by_expression = calls_by_expression(self.tree)
-        self.calling = calling_statements(self.tree)
-        self.calls_only = not (self.reference_roots or self.watch_strings)  # see `_expression`
         self.function_nodes: dict[str, Function] = {}
         self.configs: list[ConfigSite] = []
         self.json_uses: list[JsonUse] = []
@@ -539,9 +527,6 @@ class LoggingCollector(AstCollector):
                                 locals_[-1][target.id] = keys
                             else:
                                 locals_[-1].pop(target.id, None)
-                if self.calls_only and isinstance(stmt, SIMPLE_STATEMENTS) \
-                        and id(stmt) not in self.calling:
-                    continue  # nothing in it to look at
                 for child in children(stmt):
                     if isinstance(child, ast.expr):
                         self._expression(child, scope, cls, function, under_main, locals_)
@@ -567,18 +552,14 @@ class LoggingCollector(AstCollector):
                     function: str | None, under_main: bool,
                     locals_: list[dict[str, tuple[str, ...]]]) -> None:
         """The calls, names and strings of an outermost expression (see `_body`)."""
-        references, strings = bool(self.reference_roots), self.watch_strings
-        if not (references or strings):  # calls only: no need to walk the expression
-            for call in self.calls_by_expression.get(id(expr), ()):
-                self._call(call, scope, function, cls, under_main, locals_)
-            return
+        references = bool(self.reference_roots)
         for node in walk(expr):
             if isinstance(node, ast.Call):
                 self._call(node, scope, function, cls, under_main, locals_)
             elif references and isinstance(node, (ast.Name, ast.Attribute)) and isinstance(
                     getattr(node, "ctx", None), ast.Load):
                 self._reference(node)
-            elif strings and isinstance(node, ast.Constant) and isinstance(node.value, str):
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 self._string_mechanism(node)
 
     def _reference(self, node: ast.Name | ast.Attribute) -> None:

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, children, dotted, nodes_of
+from archlint.rules._ast import all_statements, argument, children, dotted, statements_by_walk
 from archlint.rules._classes import NameRef, _Imports, tree_imports
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import AstCollector, ProjectModel
@@ -268,7 +268,7 @@ class OAuthCollector(AstCollector):
     def _grant_classes(self) -> dict[ast.ClassDef, str]:
         """Classes of the file deriving (within the file) from authlib's implicit or password
         grant."""
-        classes = nodes_of(self.tree, ast.ClassDef)
+        classes = [s for s in statements_by_walk(self.tree) if isinstance(s, ast.ClassDef)]
         kinds: dict[str, str] = {}
         grew = True
         while grew:
@@ -300,7 +300,7 @@ class OAuthCollector(AstCollector):
     def _form_classes(self) -> set[str]:
         """FastAPI password-form classes and the file's subclasses of them."""
         found: set[str] = set()
-        classes = nodes_of(self.tree, ast.ClassDef)
+        classes = [s for s in statements_by_walk(self.tree) if isinstance(s, ast.ClassDef)]
         grew = True
         while grew:
             grew = False

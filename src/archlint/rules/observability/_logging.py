@@ -554,13 +554,15 @@ class LoggingCollector(AstCollector):
         """The calls, names and strings of an outermost expression (see `_body`)."""
         references = bool(self.reference_roots)
         for node in walk(expr):
-            if isinstance(node, ast.Call):
+            kind = node.__class__  # `ast.parse` makes no subclasses: one lookup per node
+            if kind is ast.Call:
                 self._call(node, scope, function, cls, under_main, locals_)
-            elif references and isinstance(node, (ast.Name, ast.Attribute)) and isinstance(
-                    getattr(node, "ctx", None), ast.Load):
+            elif kind is ast.Constant:
+                if isinstance(node.value, str):
+                    self._string_mechanism(node)
+            elif references and (kind is ast.Name or kind is ast.Attribute) and isinstance(
+                    node.ctx, ast.Load):
                 self._reference(node)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                self._string_mechanism(node)
 
     def _reference(self, node: ast.Name | ast.Attribute) -> None:
         root = node

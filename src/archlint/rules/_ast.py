@@ -36,6 +36,8 @@ def simple_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 def dotted(expr: ast.expr) -> str | None:
     """`a.b.c` for a chain of attributes on a name, else None."""
+    if isinstance(expr, ast.Name):  # the most common case, without building a list
+        return expr.id
     parts = []
     while isinstance(expr, ast.Attribute):
         parts.append(expr.attr)
@@ -131,7 +133,7 @@ def children(node: ast.AST) -> list[ast.AST]:
         if isinstance(value, ast.AST):
             found.append(value)
         elif isinstance(value, list):
-            found.extend(item for item in value if isinstance(item, ast.AST))
+            found += [item for item in value if isinstance(item, ast.AST)]
     return found
 
 

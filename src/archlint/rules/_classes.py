@@ -98,17 +98,25 @@ class _Imports:
             )
 
     def qualify(self, expr: ast.expr) -> str | None:
-        """The imported dotted name an expression refers to, or None if it is not imported."""
-        ref = self.ref(expr)
-        return ref.name if ref is not None and ref.imported else None
+        """The imported dotted name an expression refers to, or None if it is not imported:
+        `ref(expr).name` for an imported ref, without making the NameRef (collectors ask this
+        of every call)."""
+        if isinstance(expr, ast.Subscript):
+            expr = expr.value
+        written = dotted(expr)
+        return self._imported(written) if written is not None else None
 
     def ref_name(self, written: str) -> NameRef:
         """A dotted name as written in the file, qualified through its imports."""
+        imported = self._imported(written)
+        return NameRef(written, False) if imported is None else NameRef(imported, True)
+
+    def _imported(self, written: str) -> str | None:
         head, _, rest = written.partition(".")
         target = self.aliases.get(head)
         if target is None:
-            return NameRef(written, False)
-        return NameRef(f"{target}.{rest}" if rest else target, True)
+            return None
+        return f"{target}.{rest}" if rest else target
 
     def ref(self, expr: ast.expr) -> NameRef | None:
         if isinstance(expr, ast.Subscript):  # Generic[T], Base[Any]: the class being subscripted

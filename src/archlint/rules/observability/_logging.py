@@ -143,6 +143,7 @@ _DUMPS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dum
 _CONFIG_FILES = (".yaml", ".yml", ".json", ".ini", ".conf", ".cfg", ".toml")
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
+_LEAVES = (ast.Name, ast.Constant)  # expressions with no node inside (but a context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,7 +554,8 @@ class LoggingCollector(AstCollector):
                     locals_: list[dict[str, tuple[str, ...]]]) -> None:
         """The calls, names and strings of an outermost expression (see `_body`)."""
         references = bool(self.reference_roots)
-        for node in walk(expr):
+        # Many expressions are a lone name or constant: no walk for them.
+        for node in (expr,) if isinstance(expr, _LEAVES) else walk(expr):
             kind = node.__class__  # `ast.parse` makes no subclasses: one lookup per node
             if kind is ast.Call:
                 self._call(node, scope, function, cls, under_main, locals_)

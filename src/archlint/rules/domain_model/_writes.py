@@ -47,6 +47,16 @@ class FieldWriteCollector(AstCollector):
     triggers = ("=", "setattr", ".set")
 
     def collect(self) -> list[FieldWrite]:
+        # Where a call can be a write: `setattr(...)` and `x.set_y(...)` have "set" in their text.
+        self._set_lines = WordLines(self.source, ("set",))
+        # And where an assignment to another object's attribute is: a function or class
+        # without one or "set" is not entered, nor a file.
+        self._assignment_lines = WordLines.at(
+            stmt.lineno for stmt in statements_of(self.tree)
+            if isinstance(stmt, _ASSIGNMENTS) and _assigns_attribute(stmt))
+        if not (self._set_lines.everywhere or self._set_lines.numbers
+                or self._assignment_lines.numbers):
+            return []
         self._names = module_imports(self.tree)
         self._type_aliases = {
             stmt.targets[0].id: returned(stmt.value)
@@ -55,13 +65,6 @@ class FieldWriteCollector(AstCollector):
             and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Subscript)
             and returned(stmt.value)
         }
-        # Where a call can be a write: `setattr(...)` and `x.set_y(...)` have "set" in their text.
-        self._set_lines = WordLines(self.source, ("set",))
-        # And where an assignment to an attribute is: a function or class without one or
-        # "set" is not entered.
-        self._assignment_lines = WordLines.at(
-            stmt.lineno for stmt in statements_of(self.tree)
-            if isinstance(stmt, _ASSIGNMENTS) and _assigns_attribute(stmt))
         self._found: list[FieldWrite] = []
         self._scope(self.tree.body, "<module>", {})
         return self._found
@@ -75,7 +78,8 @@ class FieldWriteCollector(AstCollector):
                 nested.append(stmt)
                 continue
             if isinstance(stmt, SIMPLE_STATEMENTS) and not self._set_lines.within(stmt):
-                self._visit(stmt, where, types)  # the common case, without the walk below
+                if isinstance(stmt, _ASSIGNMENTS):  # the others hold nothing to see
+                    self._visit(stmt, where, types)
                 continue
             for node in self._walk_statement(stmt, nested):
                 self._visit(node, where, types)
@@ -179,8 +183,8 @@ class FieldWriteCollector(AstCollector):
 
 
 def _assigns_attribute(stmt: ast.stmt) -> bool:
-    """An assignment to an attribute (also in a tuple or list of targets): what `_write`
-    looks for."""
+    """An assignment to an attribute of a name other than `self` and `cls` (also in a tuple
+    or list of targets): what `_write` and `_record` look for."""
     if isinstance(stmt, ast.Assign):
         return any(_has_attribute(target) for target in stmt.targets)
     if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
@@ -191,7 +195,8 @@ def _assigns_attribute(stmt: ast.stmt) -> bool:
 def _has_attribute(target: ast.expr) -> bool:
     if isinstance(target, (ast.Tuple, ast.List)):
         return any(_has_attribute(element) for element in target.elts)
-    return isinstance(target, ast.Attribute)
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+        and target.value.id not in ("self", "cls")
 
 
 def _is_none(expr: ast.expr) -> bool:

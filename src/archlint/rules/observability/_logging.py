@@ -528,11 +528,16 @@ class LoggingCollector(AstCollector):
                                 locals_[-1][target.id] = keys
                             else:
                                 locals_[-1].pop(target.id, None)
+                statements: list[ast.stmt] = []  # a run of them, read in one call
                 for child in children(stmt):
+                    if isinstance(child, ast.stmt):
+                        statements.append(child)
+                        continue
+                    if statements:
+                        self._body(statements, scope, cls, function, under_main, locals_)
+                        statements = []
                     if isinstance(child, ast.expr):
                         self._expression(child, scope, cls, function, under_main, locals_)
-                    elif isinstance(child, ast.stmt):
-                        self._body([child], scope, cls, function, under_main, locals_)
                     elif isinstance(child, (ast.excepthandler, ast.match_case)):
                         for sub in children(child):
                             if isinstance(sub, ast.expr):
@@ -542,6 +547,8 @@ class LoggingCollector(AstCollector):
                     elif isinstance(child, ast.withitem):
                         self._expression(child.context_expr, scope, cls, function, under_main,
                                          locals_)
+                if statements:
+                    self._body(statements, scope, cls, function, under_main, locals_)
 
     @staticmethod
     def _scope(locals_: list[dict[str, tuple[str, ...]]]) -> Mapping[str, tuple[str, ...]]:

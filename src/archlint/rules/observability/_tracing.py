@@ -52,6 +52,7 @@ from archlint.model import Span
 from archlint.rules._ast import (
     SIMPLE_STATEMENTS,
     argument,
+    blocks,
     dotted,
     nodes_of,
     statements_by_walk,
@@ -493,14 +494,8 @@ class TracingCollector(AstCollector):
                 self._started_spans(stmt, function, function_end)
                 if isinstance(stmt, SIMPLE_STATEMENTS):
                     continue  # no block inside
-            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                inner = getattr(stmt, name, None)
-                if isinstance(inner, list):
-                    for part in inner:
-                        if isinstance(part, ast.stmt):
-                            self._walk([part], outer, function, function_end)
-                        elif hasattr(part, "body"):
-                            self._walk(part.body, outer, function, function_end)
+            for block in blocks(stmt):  # body, orelse, finalbody, handlers, cases: in order
+                self._walk(block, outer, function, function_end)
 
     def _started_spans(self, stmt: ast.stmt, function: str | None,
                        function_end: int | None) -> None:

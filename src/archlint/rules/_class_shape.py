@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from archlint.rules._ast import dotted
+from archlint.rules._ast import dotted, walk
 
 NEUTRAL = frozenset({"dunder", "init", "factory", "abstract"})
 ACCESSORS = frozenset({"getter", "setter", "converter"})
@@ -119,7 +119,7 @@ def returned(annotation: ast.expr | None) -> str:
 def _hashes_values(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """A `__hash__` over the object's values (value semantics), not over one identifier (an
     entity's identity: `hash(self.id)`)."""
-    read = {node.attr for node in ast.walk(func) if isinstance(node, ast.Attribute)
+    read = {node.attr for node in walk(func) if isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name) and node.value.id == "self"}
     return len(read) != 1
 
@@ -137,7 +137,7 @@ def _is_classvar(annotation: ast.expr) -> bool:
 
 def _self_assignments(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     found = []
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, ast.Assign):
             targets = node.targets
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
@@ -154,7 +154,7 @@ def _self_types(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str,
     params = {a.arg: returned(a.annotation) for a in (*func.args.posonlyargs, *func.args.args,
                                                         *func.args.kwonlyargs)}
     found = []
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, ast.AnnAssign) and _self_attr(node.target):
             found.append((_self_attr(node.target), returned(node.annotation)))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and _self_attr(node.targets[0]):
@@ -356,7 +356,7 @@ def _is_none_test(test: ast.expr) -> bool:
 def _builds(body: list[ast.stmt], class_name: str) -> bool:
     """A factory: it returns `cls(...)` or `ClassName(...)`."""
     for node in body:
-        for inner in ast.walk(node):
+        for inner in walk(node):
             if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Call):
                 callee = dotted(inner.value.func)
                 if callee in ("cls", class_name) or (callee or "").endswith(f".{class_name}"):

@@ -16,12 +16,13 @@ domain-model rules (ARC2xx) both read these facts. Nothing is imported.
 from __future__ import annotations
 
 import ast
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Union
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted, simple_statements
+from archlint.rules._ast import blocks, dotted, simple_statements, statements_of
 from archlint.rules._class_shape import ClassShape, class_shape
 from archlint.rules.architecture._modules import ModuleMap
 from archlint.rules.architecture._project import structure
@@ -97,17 +98,25 @@ class _Imports:
             )
 
     def qualify(self, expr: ast.expr) -> str | None:
-        """The imported dotted name an expression refers to, or None if it is not imported."""
-        ref = self.ref(expr)
-        return ref.name if ref is not None and ref.imported else None
+        """The imported dotted name an expression refers to, or None if it is not imported:
+        `ref(expr).name` for an imported ref, without making the NameRef (collectors ask this
+        of every call)."""
+        if isinstance(expr, ast.Subscript):
+            expr = expr.value
+        written = dotted(expr)
+        return self._imported(written) if written is not None else None
 
     def ref_name(self, written: str) -> NameRef:
         """A dotted name as written in the file, qualified through its imports."""
+        imported = self._imported(written)
+        return NameRef(written, False) if imported is None else NameRef(imported, True)
+
+    def _imported(self, written: str) -> str | None:
         head, _, rest = written.partition(".")
         target = self.aliases.get(head)
         if target is None:
-            return NameRef(written, False)
-        return NameRef(f"{target}.{rest}" if rest else target, True)
+            return None
+        return f"{target}.{rest}" if rest else target
 
     def ref(self, expr: ast.expr) -> NameRef | None:
         if isinstance(expr, ast.Subscript):  # Generic[T], Base[Any]: the class being subscripted
@@ -146,12 +155,32 @@ def _targets(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | None]]:
         yield stmt.target.id, stmt.value
 
 
-def module_imports(tree: ast.Module) -> _Imports:
-    table = _Imports()
-    for stmt in simple_statements(tree.body):
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            table.add(stmt)
+def tree_imports(tree: ast.Module) -> _Imports:
+    """`file_imports` of every statement of the tree, made once per tree and shared by the
+    collectors of the file: do not change it."""
+    table = _FILE_IMPORTS.get(tree)
+    if table is None:
+        table = _FILE_IMPORTS[tree] = file_imports(statements_of(tree))
     return table
+
+
+_FILE_IMPORTS: weakref.WeakKeyDictionary[ast.Module, _Imports] = weakref.WeakKeyDictionary()
+
+
+def module_imports(tree: ast.Module) -> _Imports:
+    """The imports of the module's own code (not of its functions and classes), the last
+    import of a name winning; made once per tree and shared by the collectors of the file:
+    do not change it."""
+    table = _MODULE_IMPORTS.get(tree)
+    if table is None:
+        table = _MODULE_IMPORTS[tree] = _Imports()
+        for stmt in simple_statements(tree.body):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                table.add(stmt)
+    return table
+
+
+_MODULE_IMPORTS: weakref.WeakKeyDictionary[ast.Module, _Imports] = weakref.WeakKeyDictionary()
 
 
 class ClassCollector(AstCollector):
@@ -160,6 +189,7 @@ class ClassCollector(AstCollector):
 
     def collect(self) -> list[ClassFact]:
         names = module_imports(self.tree)
+        self._source_lines: list[str] | None = None
         facts: list[ClassFact] = []
         self._classes(self.tree.body, (), names, facts)
         return facts
@@ -206,7 +236,9 @@ class ClassCollector(AstCollector):
 
     def _name_span(self, node: ast.ClassDef) -> Span:
         """The class's name, found after `class` on the line `ast` gives (code-point columns)."""
-        text = self.source.split("\n", node.lineno)[node.lineno - 1]
+        if self._source_lines is None:
+            self._source_lines = self.source.split("\n")  # once: a file has many classes
+        text = self._source_lines[node.lineno - 1]
         keyword = text.find("class", max(node.col_offset - 1, 0))
         column = text.find(node.name, keyword + 5 if keyword >= 0 else 0)
         if column < 0:

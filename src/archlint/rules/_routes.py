@@ -57,7 +57,15 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import SIMPLE_STATEMENTS, all_statements, argument, blocks, dotted
+from archlint.rules._ast import (
+    SIMPLE_STATEMENTS,
+    argument,
+    blocks,
+    children,
+    dotted,
+    statements_of,
+    walk,
+)
 from archlint.rules._classes import (
     BindingCollector,
     ClassCollector,
@@ -65,8 +73,8 @@ from archlint.rules._classes import (
     Symbol,
     Symbols,
     _Imports,
-    file_imports,
     symbols,
+    tree_imports,
 )
 from archlint.rules.base import AstCollector, ProjectModel
 
@@ -178,6 +186,9 @@ _CALL_NAMES = frozenset({
     "register_blueprint", "mount", "register", *_HOOKS,
 })
 _CALL_NEEDLE = re.compile(r"\b(?:" + "|".join(sorted(_CALL_NAMES)) + r")\s*\(")
+# Parts of those names, each name holding one: fewer searches of the text than the names.
+_CALL_ANCHORS = ("Route", "route", "ount", "path", "url", "register", "before_")
+assert all(any(anchor in name for anchor in _CALL_ANCHORS) for name in _CALL_NAMES)
 _PREFIX_KEYWORD = {FASTAPI: "prefix", FLASK: "url_prefix", LITESTAR: "path"}
 _CONTROLLERS = ("litestar.Controller", "litestar.controller.Controller")
 # In `dependencies`: a `dependencies=` value the file computes (`get_dependencies()`), which
@@ -221,6 +232,23 @@ def _methods(expr: ast.expr | None) -> tuple[str, ...] | None:
     return (text.upper(),) if text is not None else None
 
 
+def _needle_starts(source: str) -> list[int]:
+    """Where `_CALL_NEEDLE` matches, in order: the parts the names share found with
+    `str.find` (fast), then the needle tried at the start of the word around each (running
+    the regex over the whole text costs more than the rest of the collector)."""
+    found = set()
+    for anchor in _CALL_ANCHORS:
+        at = source.find(anchor)
+        while at >= 0:
+            start = at
+            while start and (source[start - 1].isalnum() or source[start - 1] == "_"):
+                start -= 1  # back to the start of the word (what `\w` matches)
+            if _CALL_NEEDLE.match(source, start):
+                found.add(start)
+            at = source.find(anchor, at + 1)
+    return sorted(found)
+
+
 class RouteCollector(AstCollector):
     kind = "routes"
     # Every form needs an import of its framework, or a decorator/call with a path literal.
@@ -229,8 +257,8 @@ class RouteCollector(AstCollector):
                 ".head(", ".options(", "websocket", "add_url_rule", "api_view")
 
     def collect(self) -> list[FileRoutes]:
-        self.statements = list(all_statements(self.tree.body))
-        self.names: _Imports = file_imports(self.statements)
+        self.statements = statements_of(self.tree)
+        self.names: _Imports = tree_imports(self.tree)
         self._parent_map: dict[int, ast.AST] | None = None
         self.endpoints: list[Endpoint] = []
         self.apps: list[AppObject] = []
@@ -474,9 +502,9 @@ class RouteCollector(AstCollector):
         are walked."""
         lines: list[int] = []
         line, counted = 1, 0
-        for match in _CALL_NEEDLE.finditer(self.source):
-            line += self.source.count("\n", counted, match.start())
-            counted = match.start()
+        for start in _needle_starts(self.source):
+            line += self.source.count("\n", counted, start)
+            counted = start
             if not lines or lines[-1] != line:
                 lines.append(line)
         if not lines:
@@ -487,7 +515,7 @@ class RouteCollector(AstCollector):
             first = bisect.bisect_left(lines, stmt.lineno)
             if first == len(lines) or lines[first] > (stmt.end_lineno or stmt.lineno):
                 continue
-            for node in ast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, ast.Call):
                     self._call(node)
 
@@ -512,8 +540,8 @@ class RouteCollector(AstCollector):
         for files with Starlette routes)."""
         if self._parent_map is None:
             self._parent_map = {}
-            for parent in ast.walk(self.tree):
-                for child in ast.iter_child_nodes(parent):
+            for parent in walk(self.tree):
+                for child in children(parent):
                     self._parent_map[id(child)] = parent
         found: list[ast.AST] = []
         current = self._parent_map.get(id(node))

@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks
+from archlint.rules._ast import SIMPLE_STATEMENTS, WordLines, blocks, nodes_of
 from archlint.rules.base import AstCollector
 
 
@@ -55,6 +55,8 @@ class ImportCollector(AstCollector):
     def collect(self) -> list[ImportFact]:
         self._facts: list[ImportFact] = []
         self._typing_names = set(_TYPE_CHECKING)  # grows with `import typing as t` and the like
+        # Blocks without "import" on their lines hold no import: they are not entered.
+        self._import_lines = WordLines(self.source, ("import",))
         self._walk(self.tree.body, type_checking=False, in_function=False)
         if "import_module" in self.source or "__import__" in self.source:
             self._dynamic_imports()
@@ -81,7 +83,7 @@ class ImportCollector(AstCollector):
                            in_function=in_function)
                 self._walk(stmt.orelse, type_checking=bool(negated) or type_checking,
                            in_function=in_function)
-            else:
+            elif not isinstance(stmt, SIMPLE_STATEMENTS) and self._import_lines.within(stmt):
                 inner = in_function or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
                 for block in blocks(stmt):
                     self._walk(block, type_checking=type_checking, in_function=inner)
@@ -107,7 +109,7 @@ class ImportCollector(AstCollector):
         for fact in self._facts:
             if fact.module == "importlib" and fact.kind == "from" and "import_module" in fact.names:
                 function_names.add("import_module")
-        for node in ast.walk(self.tree):
+        for node in nodes_of(self.tree, ast.Call):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func

@@ -11,10 +11,11 @@ a parameter annotation (`order: Order`, `Optional[Order]`, `"Order"`), a local b
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import dotted
+from archlint.rules._ast import SIMPLE_STATEMENTS, WordLines, children, dotted, statements_of
 from archlint.rules._class_shape import returned
 from archlint.rules._classes import NameRef, module_imports
 from archlint.rules.base import AstCollector
@@ -34,6 +35,10 @@ class FieldWrite:
     returned_by: tuple[NameRef, tuple[str, ...]] | None = None
 
 
+_ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+# Nodes never inside an expression.
+_OUTSIDE_EXPRESSIONS = (ast.stmt, ast.excepthandler, ast.withitem, ast.match_case, ast.pattern)
+
 _Known = NameRef | tuple[NameRef, tuple[str, ...]] | None  # a class, a method's result, or nothing
 
 
@@ -42,6 +47,16 @@ class FieldWriteCollector(AstCollector):
     triggers = ("=", "setattr", ".set")
 
     def collect(self) -> list[FieldWrite]:
+        # Where a call can be a write: `setattr(...)` and `x.set_y(...)` have "set" in their text.
+        self._set_lines = WordLines(self.source, ("set",))
+        # And where an assignment to another object's attribute is: a function or class
+        # without one or "set" is not entered, nor a file.
+        self._assignment_lines = WordLines.at(
+            stmt.lineno for stmt in statements_of(self.tree)
+            if isinstance(stmt, _ASSIGNMENTS) and _assigns_attribute(stmt))
+        if not (self._set_lines.everywhere or self._set_lines.numbers
+                or self._assignment_lines.numbers):
+            return []
         self._names = module_imports(self.tree)
         self._type_aliases = {
             stmt.targets[0].id: returned(stmt.value)
@@ -62,9 +77,15 @@ class FieldWriteCollector(AstCollector):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 nested.append(stmt)
                 continue
-            for node in _walk_statement(stmt, nested):
+            if isinstance(stmt, SIMPLE_STATEMENTS) and not self._set_lines.within(stmt):
+                if isinstance(stmt, _ASSIGNMENTS):  # the others hold nothing to see
+                    self._visit(stmt, where, types)
+                continue
+            for node in self._walk_statement(stmt, nested):
                 self._visit(node, where, types)
         for stmt in nested:
+            if not (self._set_lines.within(stmt) or self._assignment_lines.within(stmt)):
+                continue  # nothing written in it, nor in what it defines
             name = stmt.name if where == "<module>" else f"{where}.{stmt.name}"  # type: ignore[attr-defined]
             if isinstance(stmt, ast.ClassDef):
                 self._scope(stmt.body, name, {})
@@ -137,20 +158,45 @@ class FieldWriteCollector(AstCollector):
             self.span_of(node), known if isinstance(known, tuple) else None,  # type: ignore[arg-type]
         ))
 
+    def _walk_statement(self, stmt: ast.stmt, nested: list[ast.stmt]) -> Iterator[ast.AST]:
+        """The nodes of one statement in source order, handing functions and classes defined
+        inside it (under `if`, `try`, ...) to `nested` instead of entering them. Expressions
+        that cannot hold a write call are not entered (assignments are statements)."""
+        stack: list[ast.AST] = [stmt]
+        while stack:
+            node = stack.pop()
+            if node is not stmt and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                      ast.ClassDef, ast.Lambda)):
+                if not isinstance(node, ast.Lambda):
+                    nested.append(node)  # type: ignore[arg-type]
+                continue
+            yield node
+            if isinstance(node, SIMPLE_STATEMENTS) and not self._set_lines.within(node):
+                continue  # no write call in it: the statement is all there is to see
+            inner = children(node)
+            if isinstance(node, _OUTSIDE_EXPRESSIONS):
+                # Their expressions have exact positions (before Python 3.12, those of nodes
+                # inside f-strings may not: they are not asked).
+                inner = [c for c in inner
+                         if not isinstance(c, ast.expr) or self._set_lines.within(c)]
+            stack.extend(reversed(inner))
 
-def _walk_statement(stmt: ast.stmt, nested: list[ast.stmt]):
-    """The nodes of one statement in source order, handing functions and classes defined inside
-    it (under `if`, `try`, ...) to `nested` instead of entering them."""
-    stack: list[ast.AST] = [stmt]
-    while stack:
-        node = stack.pop()
-        if node is not stmt and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                  ast.ClassDef, ast.Lambda)):
-            if not isinstance(node, ast.Lambda):
-                nested.append(node)  # type: ignore[arg-type]
-            continue
-        yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+def _assigns_attribute(stmt: ast.stmt) -> bool:
+    """An assignment to an attribute of a name other than `self` and `cls` (also in a tuple
+    or list of targets): what `_write` and `_record` look for."""
+    if isinstance(stmt, ast.Assign):
+        return any(_has_attribute(target) for target in stmt.targets)
+    if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        return _has_attribute(stmt.target)
+    return False
+
+
+def _has_attribute(target: ast.expr) -> bool:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_has_attribute(element) for element in target.elts)
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+        and target.value.id not in ("self", "cls")
 
 
 def _is_none(expr: ast.expr) -> bool:

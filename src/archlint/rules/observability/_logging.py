@@ -48,11 +48,22 @@ import ast
 import bisect
 import dataclasses
 import re
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from archlint.model import Span
-from archlint.rules._ast import simple_statements
+from archlint.rules._ast import (
+    WordLines,
+    children,
+    lines_with,
+    nodes_of,
+    simple_statements,
+    statements_by_walk,
+    walk,
+    walked_statements,
+)
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
@@ -121,12 +132,18 @@ _CLI = ("typer.Typer", "typer.run", "click.command", "click.group", "argparse.Ar
 TERMINAL_LIBRARIES = frozenset({"click", "typer", "argparse", "questionary", "prompt_toolkit",
                                  "inquirer", "InquirerPy", "asyncclick", "rich_click", "fire",
                                  "colorama", "termcolor", "pyboxen", "boxen", "yaspin", "halo"})
+# The libraries whose names `_reference` looks for (mechanisms, command-line code).
+_REFERENCED_PACKAGES = frozenset(
+    {_MERGE_CONTEXTVARS.partition(".")[0], _OTEL_LOGGING.partition(".")[0]}
+    | {p for p, _, _ in _CORRELATION_FILTERS}
+    | {p for p, _ in _CORRELATION_MIDDLEWARE} | {q.partition(".")[0] for q in _CLI})
 _RECORDISH = re.compile(r"record|^rec$", re.IGNORECASE)
 _DUMPS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps",
                     "rapidjson.dumps"})
 _CONFIG_FILES = (".yaml", ".yml", ".json", ".ini", ".conf", ".cfg", ".toml")
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
+_LEAVES = (ast.Name, ast.Constant)  # expressions with no node inside (but a context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +363,7 @@ def _keyword(call: ast.Call, name: str) -> ast.keyword | None:
 
 def _config_strings(node: ast.AST, suffixes: tuple[str, ...]) -> list[str]:
     found = []
-    for sub in ast.walk(node):
+    for sub in walk(node):
         text = _string(sub) if isinstance(sub, ast.expr) else None
         if text and text.lower().endswith(suffixes) and "\n" not in text:
             found.append(text)
@@ -373,7 +390,7 @@ class LoggingCollector(AstCollector):
         # Names bound anywhere in the file (`dictConfig(LOGGING_CONFIG)`, `config = yaml...`).
         self.values: dict[str, ast.expr] = {}
         self.print_shadowed = False
-        for node in ast.walk(self.tree):
+        for node in statements_by_walk(self.tree):  # in `ast.walk` order: the last binding wins
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.names.add(node)
             elif isinstance(node, ast.Assign):
@@ -390,10 +407,14 @@ class LoggingCollector(AstCollector):
         # A module that talks to a terminal (prompts, command-line parsing) is command-line code.
         self.cli = next((name for name in self.names.aliases.values()
                          if name.split(".")[0] in TERMINAL_LIBRARIES), None)
+        # Names matter only where they can name a mechanism or a command-line library: most
+        # files import none.
+        self.reference_roots = {alias for alias, name in self.names.aliases.items()
+                                if name.partition(".")[0] in _REFERENCED_PACKAGES}
         # Lines that may put an id into a record (`record.x = ...`, `record["extra"][...]`):
         # functions without one are not walked for mechanisms.
-        self.record_lines = [number for number, line in enumerate(self.source.split("\n"), 1)
-                             if "record" in line or "extra" in line]
+        self.record_lines = lines_with(self.source, ("record", "extra"))
+        self.setattr_lines: WordLines | None = None  # made when first needed
         # Module-level loggers (`logger = logging.getLogger(__name__)`), bound before use or not.
         self.loggers: dict[str, tuple[str, ...]] = {}
         for stmt in simple_statements(self.tree.body):
@@ -428,7 +449,7 @@ class LoggingCollector(AstCollector):
         return [facts]
 
     # -- loggers ----------------------------------------------------------------------------
-    def _logger_keys(self, expr: ast.expr, scope: dict[str, tuple[str, ...]] | None = None
+    def _logger_keys(self, expr: ast.expr, scope: Mapping[str, tuple[str, ...]] | None = None
                      ) -> tuple[str, ...] | None:
         """The id keys bound on a logger expression (() for a plain logger); None when it is
         not a logger."""
@@ -507,13 +528,18 @@ class LoggingCollector(AstCollector):
                                 locals_[-1][target.id] = keys
                             else:
                                 locals_[-1].pop(target.id, None)
-                for child in ast.iter_child_nodes(stmt):
+                statements: list[ast.stmt] = []  # a run of them, read in one call
+                for child in children(stmt):
+                    if isinstance(child, ast.stmt):
+                        statements.append(child)
+                        continue
+                    if statements:
+                        self._body(statements, scope, cls, function, under_main, locals_)
+                        statements = []
                     if isinstance(child, ast.expr):
                         self._expression(child, scope, cls, function, under_main, locals_)
-                    elif isinstance(child, ast.stmt):
-                        self._body([child], scope, cls, function, under_main, locals_)
                     elif isinstance(child, (ast.excepthandler, ast.match_case)):
-                        for sub in ast.iter_child_nodes(child):
+                        for sub in children(child):
                             if isinstance(sub, ast.expr):
                                 self._expression(sub, scope, cls, function, under_main,
                                                  locals_)
@@ -521,32 +547,38 @@ class LoggingCollector(AstCollector):
                     elif isinstance(child, ast.withitem):
                         self._expression(child.context_expr, scope, cls, function, under_main,
                                          locals_)
+                if statements:
+                    self._body(statements, scope, cls, function, under_main, locals_)
 
     @staticmethod
-    def _scope(locals_: list[dict[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
-        merged: dict[str, tuple[str, ...]] = {}
-        for table in locals_:
-            merged.update(table)
-        return merged
+    def _scope(locals_: list[dict[str, tuple[str, ...]]]) -> Mapping[str, tuple[str, ...]]:
+        """The loggers bound in the enclosing functions, the innermost binding of a name first
+        (a view: no copy per statement)."""
+        return ChainMap(*reversed(locals_))
 
     def _expression(self, expr: ast.expr, scope: tuple[str, ...], cls: str | None,
                     function: str | None, under_main: bool,
                     locals_: list[dict[str, tuple[str, ...]]]) -> None:
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Call):
+        """The calls, names and strings of an outermost expression (see `_body`)."""
+        references = bool(self.reference_roots)
+        # Many expressions are a lone name or constant: no walk for them.
+        for node in (expr,) if isinstance(expr, _LEAVES) else walk(expr):
+            kind = node.__class__  # `ast.parse` makes no subclasses: one lookup per node
+            if kind is ast.Call:
                 self._call(node, scope, function, cls, under_main, locals_)
-            elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(
-                    getattr(node, "ctx", None), ast.Load):
+            elif kind is ast.Constant:
+                if isinstance(node.value, str):
+                    self._string_mechanism(node)
+            elif references and (kind is ast.Name or kind is ast.Attribute) and isinstance(
+                    node.ctx, ast.Load):
                 self._reference(node)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                self._string_mechanism(node)
 
     def _reference(self, node: ast.Name | ast.Attribute) -> None:
         root = node
         while isinstance(root, ast.Attribute):
             root = root.value
-        if not isinstance(root, ast.Name) or root.id not in self.names.aliases:
-            return  # only imported names can be a library's mechanism
+        if not isinstance(root, ast.Name) or root.id not in self.reference_roots:
+            return  # only names imported from those libraries can be a mechanism
         qualified = self.names.qualify(node)
         if qualified is None:
             return
@@ -558,9 +590,9 @@ class LoggingCollector(AstCollector):
             self._library_mechanism(qualified, node)
         self._cli_ref(node)
 
-    def _cli_ref(self, node: ast.expr) -> None:
+    def _cli_ref(self, node: ast.Name | ast.Attribute) -> None:
         if self.cli is None:
-            qualified = self.names.qualify(node.func if isinstance(node, ast.Call) else node)
+            qualified = self.names.qualify(node)
             if qualified is not None and qualified in _CLI:
                 self.cli = qualified
 
@@ -593,7 +625,8 @@ class LoggingCollector(AstCollector):
               locals_: list[dict[str, tuple[str, ...]]]) -> None:
         func = node.func
         qualified = self.names.qualify(func)
-        self._cli_ref(node)
+        if self.cli is None and qualified is not None and qualified in _CLI:
+            self.cli = qualified
         if self.cli is None and (
                 (isinstance(func, ast.Name) and func.id == "input")
                 or (isinstance(func, ast.Attribute) and func.attr == "isatty")):
@@ -658,9 +691,9 @@ class LoggingCollector(AstCollector):
         elif qualified in _BIND_CONTEXTVARS:
             self._mechanism("bind", node, "structlog.contextvars.bind_contextvars",
                             self._keyword_names(node))
-        elif classify_formatter_class(qualified) == JSON and qualified.split(".")[0] in (
+        elif qualified.split(".")[0] in (
                 "pythonjsonlogger", "ecs_logging", "json_log_formatter", "logstash_formatter",
-                "google"):
+                "google") and classify_formatter_class(qualified) == JSON:
             self.json_uses.append(JsonUse(self.span_of(node), qualified))
 
     def _method_call(self, node: ast.Call, func: ast.Attribute, function: str | None,
@@ -675,6 +708,8 @@ class LoggingCollector(AstCollector):
             if keys is not None:
                 self._log_call(node, method, function, keys)
             return
+        if method not in ("add", "contextualize", "configure"):
+            return
         receiver = self._logger_keys(func.value)
         if method == "add" and receiver is not None:
             serialize = _keyword(node, "serialize")
@@ -686,7 +721,7 @@ class LoggingCollector(AstCollector):
         elif method == "configure" and receiver is not None:
             patcher = _keyword(node, "patcher")
             if patcher is not None:
-                ids = tuple(n.value for n in ast.walk(patcher.value)
+                ids = tuple(n.value for n in walk(patcher.value)
                             if isinstance(n, ast.Constant) and isinstance(n.value, str))
                 self._mechanism("record", node, "a loguru patcher", ids)
 
@@ -743,7 +778,7 @@ class LoggingCollector(AstCollector):
                 or not all(isinstance(h, ast.Name) for h in handlers.elts):
             return UNKNOWN, ""
         styles: dict[str, str | None] = {}
-        for call in ast.walk(self.tree):
+        for call in nodes_of(self.tree, ast.Call):
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
                     and call.func.attr == "setFormatter" and isinstance(call.func.value, ast.Name) \
                     and call.args and isinstance(call.args[0], ast.Call):
@@ -830,14 +865,21 @@ class LoggingCollector(AstCollector):
             if first == len(self.record_lines) or \
                     self.record_lines[first] > (node.end_lineno or node.lineno):
                 return
-        for stmt in ast.walk(node):
+        # Only assignments (statements) and `setattr()` calls can set an id: without "setattr"
+        # on its lines, the function's statements are all there is to read.
+        if self.setattr_lines is None:
+            self.setattr_lines = WordLines(self.source, ("setattr",))
+        nodes = walk(node) if self.setattr_lines.between(
+            min((d.lineno for d in node.decorator_list), default=node.lineno),
+            node.end_lineno or node.lineno) else walked_statements(node)
+        for stmt in nodes:
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     if isinstance(target, ast.Name) and _RECORDISH.search(target.id) and \
                             isinstance(stmt.value, ast.Call):
                         recordish.add(target.id)  # `record = old_factory(*args, **kwargs)`
         ids: list[str] = []
-        for stmt in ast.walk(node):
+        for stmt in nodes:
             targets: list[ast.expr] = []
             if isinstance(stmt, ast.Assign):
                 targets = stmt.targets
@@ -850,7 +892,7 @@ class LoggingCollector(AstCollector):
                     ids.append(name)
                 continue
             for target in targets:
-                for sub in ast.walk(target):
+                for sub in walk(target):
                     if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and \
                             sub.value.id in recordish:
                         ids.append(sub.attr)
@@ -878,7 +920,7 @@ class LoggingCollector(AstCollector):
         dumps = False
         format_method = methods.get("format")
         if format_method is not None:
-            for sub in ast.walk(format_method):
+            for sub in walk(format_method):
                 if isinstance(sub, ast.Call) and self.names.qualify(sub.func) in _DUMPS:
                     dumps = True
                     break

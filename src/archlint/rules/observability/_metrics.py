@@ -27,8 +27,8 @@ import ast
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, blocks, dotted
-from archlint.rules._classes import NameRef, file_imports
+from archlint.rules._ast import argument, blocks, children, dotted, statements_of, walk
+from archlint.rules._classes import NameRef, tree_imports
 from archlint.rules._routes import DJANGO, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
 
@@ -94,8 +94,8 @@ class MetricsCollector(AstCollector):
                 ".observe(", ".time(", "create_histogram")
 
     def collect(self) -> list[FileMetrics]:
-        statements = list(all_statements(self.tree.body))
-        self.imports = file_imports(statements)
+        statements = statements_of(self.tree)
+        self.imports = tree_imports(self.tree)
         self.mechanisms: list[RedMechanism] = []
         self.meter_providers: list[Span] = []
         self.observations: list[Observation] = []
@@ -133,7 +133,7 @@ class MetricsCollector(AstCollector):
                 self._visit_body(stmt.body, qualname, around, True)
             else:
                 self._assigned = _single_target(stmt)
-                for child in ast.iter_child_nodes(stmt):
+                for child in children(stmt):
                     if isinstance(child, ast.stmt):
                         continue
                     self._expression(child, scope, around)
@@ -153,7 +153,7 @@ class MetricsCollector(AstCollector):
         return False
 
     def _expression(self, expr: ast.AST, scope: str, around: bool) -> None:
-        for node in ast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, ast.Call):
                 self._call(node, scope, around)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) \

@@ -45,10 +45,18 @@ Recognising too much here only makes the rules quieter; nothing here ever report
 from __future__ import annotations
 
 import ast
+import unicodedata
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted
+from archlint.rules._ast import (
+    SIMPLE_STATEMENTS,
+    argument,
+    blocks,
+    dotted,
+    nodes_of,
+    statements_by_walk,
+)
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules._routes import DJANGO, DRF, FASTAPI, FLASK, LITESTAR, STARLETTE
 from archlint.rules.base import AstCollector
@@ -139,6 +147,13 @@ _DJANGO_SETTINGS = (("opentelemetry", (), "opentelemetry"),
                     ("elasticapm.contrib.django", (ALL,), "elastic-apm"),
                     ("ddtrace", (), "ddtrace"), ("newrelic", (), "newrelic"))
 
+# What an instrumentation's code must name (an instrumentor, a tracing middleware, a vendor's
+# module, a Django setting): other files are not searched for one. Names reach `_call` as
+# written or through an import that spells them.
+_INSTRUMENTING = ("Instrumentor", "OpenTelemetry", "ElasticAPM", "Middleware", "add_middleware",
+                  "auto_instrumentation", "ddtrace", "newrelic", "sentry_sdk", "logfire",
+                  "elasticapm", "dbapi", "MIDDLEWARE", "INSTALLED_APPS")
+
 _SPAN_METHODS = frozenset({"start_as_current_span", "start_span", "start_transaction",
                            "start_active_span"})
 _TRACER_ATTRIBUTES = frozenset({"trace", "wrap", "span", "instrument"})
@@ -197,15 +212,18 @@ class TracingCollector(AstCollector):
 
     def collect(self) -> list[FileTracing]:
         self.names = _Imports()
-        statements = list(ast.walk(self.tree))
-        for node in reversed(statements):  # the first import of a name in the file wins
+        for node in reversed(statements_by_walk(self.tree)):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                self.names.add(node)
+                self.names.add(node)  # the first import of a name in the file wins
         self.instrumentations: list[Instrumentation] = []
         self.blocks: list[SpanBlock] = []
         self.openers: set[str] = set()
         self.traced: set[str] = set()
-        self._instrumentations(statements)
+        # Identifiers are read NFKC-normalised: a non-ASCII file is searched as Python reads it.
+        text = self.source if self.source.isascii() else unicodedata.normalize(
+            "NFKC", self.source)
+        if any(word in text for word in _INSTRUMENTING):
+            self._instrumentations()
         self._walk(self.tree.body, (), None, None)
         if not (self.instrumentations or self.blocks or self.openers):
             return []
@@ -213,10 +231,10 @@ class TracingCollector(AstCollector):
                             tuple(sorted(self.openers)), tuple(sorted(self.traced)))]
 
     # -- instrumentation ----------------------------------------------------------------------
-    def _instrumentations(self, nodes: list[ast.AST]) -> None:
+    def _instrumentations(self) -> None:
         bound: dict[str, str] = {}  # variable -> instrumentor class bound to it
         built: dict[str, int] = {}  # variable -> the construction bound to it
-        for node in nodes:
+        for node in nodes_of(self.tree, ast.Assign):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 cls = self._instrumentor(node.value.func)
                 if cls is not None:
@@ -227,10 +245,11 @@ class TracingCollector(AstCollector):
                             built[written] = id(node.value)
         consumed: set[int] = set()
         targeted: set[str] = set()
-        for node in nodes:
+        for node in nodes_of(self.tree, ast.Call):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 self._method(node, node.func, bound, built, consumed, targeted)
-        for node in nodes:
+        for node in nodes_of(self.tree, ast.Call, ast.Import, ast.ImportFrom, ast.Assign,
+                             ast.AnnAssign):
             if isinstance(node, ast.Call) and id(node) not in consumed:
                 self._call(node, targeted)
             elif isinstance(node, ast.Import):
@@ -473,14 +492,10 @@ class TracingCollector(AstCollector):
                         break
             else:
                 self._started_spans(stmt, function, function_end)
-            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                inner = getattr(stmt, name, None)
-                if isinstance(inner, list):
-                    for part in inner:
-                        if isinstance(part, ast.stmt):
-                            self._walk([part], outer, function, function_end)
-                        elif hasattr(part, "body"):
-                            self._walk(part.body, outer, function, function_end)
+                if isinstance(stmt, SIMPLE_STATEMENTS):
+                    continue  # no block inside
+            for block in blocks(stmt):  # body, orelse, finalbody, handlers, cases: in order
+                self._walk(block, outer, function, function_end)
 
     def _started_spans(self, stmt: ast.stmt, function: str | None,
                        function_end: int | None) -> None:

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, dotted, own_nodes
+from archlint.rules._ast import WordLines, argument, dotted, own_nodes, statements_of, walk
 from archlint.rules._classes import NameRef, _Imports
 from archlint.rules.base import AstCollector
 
@@ -104,13 +104,14 @@ class AuthCollector(AstCollector):
 
     def collect(self) -> list[FileAuth]:
         self.names = _Imports()
-        self.statements = list(all_statements(self.tree.body))
+        self.statements = statements_of(self.tree)
         for stmt in self.statements:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self.names.add(stmt)
         self.functions: list[GuardFunction] = []
         self.views: list[ViewClass] = []
         self.ignored: list[tuple[str, Span]] = []
+        self._refusal_lines = WordLines(self.source, ("raise", "abort"))
         self._definitions(self.tree.body, ())
         schemes, aliases = [], []
         default_permissions: tuple[str, ...] | None = None
@@ -154,6 +155,10 @@ class AuthCollector(AstCollector):
     def _function(self, node: Function, qualname: str) -> None:
         dependencies, annotations = self._parameters(node, qualname)
         decorators = self._decorators(node.decorator_list)
+        if not (dependencies or annotations or decorators) and not self._refusal_lines.between(
+                min((d.lineno for d in node.decorator_list), default=node.lineno),
+                node.end_lineno or node.lineno):
+            return  # nothing to record: it cannot refuse (no `raise`, no `abort()`)
         refusals, checked = set(), set()
         for sub in own_nodes(node):  # one pass; nested functions are visited on their own
             if isinstance(sub, (ast.Raise, ast.Call)):
@@ -303,7 +308,7 @@ def _refusal(node: ast.Raise | ast.Call) -> str | None:
         return None
     if node.exc is None:
         return None
-    for sub in ast.walk(node.exc):
+    for sub in walk(node.exc):
         if isinstance(sub, ast.Constant) and sub.value in (401, 403):
             return str(sub.value)
         if isinstance(sub, (ast.Name, ast.Attribute)):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted
+from archlint.rules._ast import blocks, dotted, statements_by_walk, walk
 from archlint.rules._classes import _Imports
 from archlint.rules.base import AstCollector
 
@@ -83,7 +83,7 @@ class CorsCollector(AstCollector):
 
     def collect(self) -> list[FileCors]:
         self.imports = _Imports()
-        for stmt in ast.walk(self.tree):
+        for stmt in statements_by_walk(self.tree):
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self.imports.add(stmt)
         self.module_names = _bindings(self.tree.body)
@@ -193,7 +193,7 @@ class CorsCollector(AstCollector):
                 self._expression(stmt, scopes, cors_class)
 
     def _expression(self, root: ast.AST, scopes, cors_class: bool | None) -> None:
-        for node in ast.walk(root):
+        for node in walk(root):
             if isinstance(node, ast.Call):
                 self._call(node, scopes, cors_class)
 

@@ -57,8 +57,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, dotted
-from archlint.rules._classes import NameRef, _Imports, file_imports
+from archlint.rules._ast import all_statements, argument, children, dotted, statements_by_walk
+from archlint.rules._classes import NameRef, _Imports, tree_imports
 from archlint.rules._scaffolding import is_scaffolding_path
 from archlint.rules.base import AstCollector, ProjectModel
 
@@ -164,8 +164,7 @@ class OAuthCollector(AstCollector):
     def collect(self) -> list[FileOAuth]:
         if is_scaffolding_path(self.path):
             return []
-        statements = list(all_statements(self.tree.body))
-        self.imports: _Imports = file_imports(statements)
+        self.imports: _Imports = tree_imports(self.tree)
         self.implicit: list[Site] = []
         self.password: list[Site] = []
         self.forms: list[Site] = []
@@ -269,7 +268,7 @@ class OAuthCollector(AstCollector):
     def _grant_classes(self) -> dict[ast.ClassDef, str]:
         """Classes of the file deriving (within the file) from authlib's implicit or password
         grant."""
-        classes = [s for s in ast.walk(self.tree) if isinstance(s, ast.ClassDef)]
+        classes = [s for s in statements_by_walk(self.tree) if isinstance(s, ast.ClassDef)]
         kinds: dict[str, str] = {}
         grew = True
         while grew:
@@ -301,7 +300,7 @@ class OAuthCollector(AstCollector):
     def _form_classes(self) -> set[str]:
         """FastAPI password-form classes and the file's subclasses of them."""
         found: set[str] = set()
-        classes = [s for s in ast.walk(self.tree) if isinstance(s, ast.ClassDef)]
+        classes = [s for s in statements_by_walk(self.tree) if isinstance(s, ast.ClassDef)]
         grew = True
         while grew:
             grew = False
@@ -340,7 +339,7 @@ class OAuthCollector(AstCollector):
             return
         if isinstance(node, ast.ClassDef):
             self._self_attrs.append(_self_attributes(node))
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 self._visit(child)
             self._self_attrs.pop()
             return
@@ -359,7 +358,7 @@ class OAuthCollector(AstCollector):
                            for v in node.values)
             self._url(node, text)
             return
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             self._visit(child)
 
     def _parameters(self, node: Function) -> None:

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted
+from archlint.rules._ast import WordLines, argument, children, dotted, nodes_of, statements_by_walk
 from archlint.rules._classes import _Imports
 from archlint.rules.base import AstCollector
 from archlint.rules.security._tokens import ENCODERS
@@ -66,12 +66,21 @@ class RefreshCollector(AstCollector):
 
     def collect(self) -> list[FileRefresh]:
         self.names = _Imports()
-        imports = [s for s in ast.walk(self.tree) if isinstance(s, (ast.Import, ast.ImportFrom))]
+        imports = [s for s in statements_by_walk(self.tree)
+                   if isinstance(s, (ast.Import, ast.ImportFrom))]
         for stmt in sorted(imports, key=lambda s: -s.lineno):
             self.names.add(stmt)
-        for_user = tuple(self.span_of(node) for node in ast.walk(self.tree)
-                         if isinstance(node, ast.Call)
-                         and self.names.qualify(node.func) in FOR_USER)
+        # `RefreshToken.for_user` is spelled in the file, where it is called or imported.
+        calls = nodes_of(self.tree, ast.Call) if "for_user" in self.source \
+            or not self.source.isascii() else []
+        for_user = tuple(self.span_of(node) for node in calls
+                         if self.names.qualify(node.func) in FOR_USER)
+        # A function issues an access token through a name with "access" in it (any case:
+        # `create_access_token`, `refresh.access_token`) or `jwt.encode` (also imported under
+        # another name): one without any on its lines is not walked.
+        encoders = tuple(alias for alias, name in self.names.aliases.items() if name in ENCODERS)
+        self._issuing_lines = WordLines(self.source, ("access", "encode", *encoders),
+                                        ignore_case=True)
         functions: list[TokenFunction] = []
         self._functions(self.tree.body, (), functions)
         blacklist = BLACKLIST_APP in self.source
@@ -84,7 +93,8 @@ class RefreshCollector(AstCollector):
         for stmt in body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 qualname = (*outer, stmt.name)
-                fact = self._function(stmt, ".".join(qualname))
+                fact = self._function(stmt, ".".join(qualname)) \
+                    if self._issuing_lines.within(stmt) else None
                 if fact is not None:
                     found.append(fact)
                 self._functions(stmt.body, qualname, found)
@@ -160,7 +170,7 @@ def _own_nodes(node: Function):  # noqa: ANN202 - an iterator of nodes
     while stack:
         current = stack.pop()
         yield current
-        for child in ast.iter_child_nodes(current):
+        for child in children(current):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                       ast.Lambda)):
                 stack.append(child)

@@ -34,8 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archlint.model import Span
-from archlint.rules._ast import all_statements, argument, dotted
-from archlint.rules._classes import file_imports
+from archlint.rules._ast import WordLines, argument, children, dotted, walk
+from archlint.rules._classes import tree_imports
 from archlint.rules.base import AstCollector
 
 # `jwt.encode` callees, and the position of the payload among the positional arguments.
@@ -142,18 +142,18 @@ class _Scope:
                     and stmt.value is not None:
                 self.assigned.setdefault(stmt.target.id, []).extend(_either(stmt.value))
             else:
-                for sub in ast.walk(stmt):
+                for sub in walk(stmt):
                     if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                         self.opaque.add(sub.id)
                     elif isinstance(sub, ast.alias):
                         self.opaque.add((sub.asname or sub.name).split(".")[0])
         for stmt in self.statements:  # `for x in ...`, `with ... as x`, `except E as x`
             if isinstance(stmt, (ast.For, ast.AsyncFor)):
-                self.opaque.update(n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name))
+                self.opaque.update(n.id for n in walk(stmt.target) if isinstance(n, ast.Name))
             elif isinstance(stmt, (ast.With, ast.AsyncWith)):
                 for item in stmt.items:
                     if item.optional_vars is not None:
-                        self.opaque.update(n.id for n in ast.walk(item.optional_vars)
+                        self.opaque.update(n.id for n in walk(item.optional_vars)
                                            if isinstance(n, ast.Name))
             elif isinstance(stmt, ast.ExceptHandler) and stmt.name:
                 self.opaque.add(stmt.name)
@@ -161,7 +161,7 @@ class _Scope:
     def inline(self, expr: ast.expr, depth: int = 0) -> list[ast.expr]:
         """`expr` with locals replaced by what they are assigned, one variant per combination
         of assignments (at most `_MAX_VARIANTS`)."""
-        names = sorted({n.id for n in ast.walk(expr) if isinstance(n, ast.Name)
+        names = sorted({n.id for n in walk(expr) if isinstance(n, ast.Name)
                         and (n.id in self.assigned or n.id in self.opaque)})
         if not names:
             return [expr]
@@ -231,7 +231,7 @@ def _own_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                   ast.Lambda, ast.stmt)):
                 continue
@@ -270,12 +270,18 @@ class TokenCollector(AstCollector):
     triggers = ("jwt", "JWT", "jose", "authlib", "expires_in", "EXPIRE", "LIFETIME", "TTL")
 
     def collect(self) -> list[FileTokens]:
-        self.names = file_imports(list(all_statements(self.tree.body)))
+        self.names = tree_imports(self.tree)
         self.authlib = any(v.startswith("authlib") for v in self.names.aliases.values())
         self.encodes: list[Encode] = []
         self.settings: list[SettingSet] = []
         self.units: list[UnitUse] = []
         self.expires_in: list[ExpiresIn] = []
+        # The calls `_statement` reads are spelled on their lines (`jwt.encode`, `timedelta`,
+        # `.update(`, `expires_in=`), or called by a name an import gave them.
+        renamed = tuple(alias for alias, name in self.names.aliases.items()
+                        if name in ENCODERS or name in _TIMEDELTA)
+        self._call_lines = WordLines(self.source, (
+            "encode", "timedelta", "update", "from_mapping", "expires_in", *renamed))
         self._walk(None, self.tree.body, ())
         if not (self.encodes or self.settings or self.units or self.expires_in):
             return []
@@ -305,6 +311,8 @@ class TokenCollector(AstCollector):
                     key = _string(target.slice)
                     if key is not None and is_lifetime_key(key):
                         self._setting(key, stmt.value, self.span_of(target), scope)
+        if not self._call_lines.within(stmt):
+            return
         for node in _own_nodes(stmt):
             if not isinstance(node, ast.Call):
                 continue

@@ -2,9 +2,10 @@
 `api.check` with every rule: each file is scanned or reported (parse or decode error), none lost,
 no internal error, no worker crash.
 
-The whole tree (~1,800 files) takes ~90-150 s on 2 cores, so the suite scans the odd files
-plus every 25th other file; `ARCHLINT_STDLIB_FULL=1` scans all of it. Opt-in for now
-(`ARCHLINT_STDLIB_SCAN=1`): the bounded scan still took over 150 s on the shared 2 cores."""
+The whole tree (~1,900 files) takes ~40 s on 2 cores. `ARCHLINT_STDLIB_QUICK=1` scans only the
+odd files plus every 25th other one (~3 s). (The whole tree used to take minutes: star imports
+that import each other sent the project phase's name resolution exponential; see
+`_classes.Symbols.resolve`.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import ast
 import os
 import sysconfig
 import tokenize
+import warnings
 from pathlib import Path
 
 import pytest
@@ -36,15 +38,14 @@ def _is_odd(rel: str) -> bool:
 def _cpython_rejects(path: Path) -> bool:
     """Whether CPython itself cannot read or parse the file (compiled to an AST: never run)."""
     try:
-        with tokenize.open(path) as fh:
+        with tokenize.open(path) as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes in Lib/test: not our concern
             ast.parse(fh.read(), filename=str(path))
     except (SyntaxError, ValueError, UnicodeDecodeError, LookupError):
         return True
     return False
 
 
-@pytest.mark.skipif(not os.environ.get("ARCHLINT_STDLIB_SCAN"),
-                    reason="slow: set ARCHLINT_STDLIB_SCAN=1 (and ARCHLINT_STDLIB_FULL=1)")
 def test_cpython_lib_is_scanned_end_to_end():
     settings = Settings(root=STDLIB, select=("ARC",))
     every = {rel for rel in (p.relative_to(STDLIB).as_posix() for p in STDLIB.rglob("*.py"))}
@@ -52,10 +53,10 @@ def test_cpython_lib_is_scanned_end_to_end():
     discovered = [rel for _, rel in found.files]
     # nothing lost by discovery but what the default excludes leave out (site-packages/, venv/)
     assert all(set(rel.split("/")[:-1]) & EXCLUDED_FOLDERS for rel in every - set(discovered))
-    if os.environ.get("ARCHLINT_STDLIB_FULL"):
-        chosen = discovered
-    else:
+    if os.environ.get("ARCHLINT_STDLIB_QUICK"):
         chosen = [rel for i, rel in enumerate(discovered) if _is_odd(rel) or i % 25 == 0]
+    else:
+        chosen = discovered
     report = check([STDLIB / rel for rel in chosen], settings,
                    CheckOptions(use_cache=False, jobs=2), rules=all_rules())
     failed = [n for n in report.notifications

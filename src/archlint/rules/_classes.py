@@ -308,6 +308,10 @@ class Symbol:
 
 
 _MAX_DEPTH = 30
+# Modules looked into for one name, at most: a name found nowhere in a web of star imports that
+# import each other (CPython's Lib/) is given up on, as if it could not be told.
+_MAX_STEPS = 2_000
+_UNKNOWN = object()
 
 
 class Symbols:
@@ -326,6 +330,10 @@ class Symbols:
             module = modules.module_of.get(path)
             if module is not None:
                 self.bindings.setdefault(module, fact)
+        self._known: dict[str, Symbol | None] = {}
+        self._active: set[str] = set()
+        self._cut = False
+        self._steps = 0
 
     def absolute(self, name: str, module: str) -> str | None:
         level = len(name) - len(name.lstrip("."))
@@ -333,15 +341,43 @@ class Symbols:
 
     def of_ref(self, ref: NameRef, module: str, depth: int = 0) -> Symbol | None:
         """What a name used in `module` means."""
+        if depth == 0:
+            self._steps = 0
         if ref.imported:
             name = self.absolute(ref.name, module)
             return self.resolve(name, depth + 1) if name else None
         return self._in_module(module, ref.name.split("."), depth + 1)
 
     def resolve(self, name: str, depth: int = 0) -> Symbol | None:
-        """What an absolute dotted name means, following re-exports, aliases and star imports."""
+        """What an absolute dotted name means, following re-exports, aliases and star imports.
+
+        Answers are kept; a name met again while it is being resolved (star imports that
+        import each other, as CPython's own Lib/ has) answers None on that path, and answers
+        that such a cut or the depth limit shaped are not kept. Without this, every cycle of
+        star imports was walked again at each depth up to the limit: exponential."""
+        if depth == 0:
+            self._steps = 0
         if depth > _MAX_DEPTH:
+            self._cut = True
             return None
+        known = self._known.get(name, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known  # type: ignore[return-value]
+        if name in self._active:
+            self._cut = True
+            return None
+        outer_cut, self._cut = self._cut, False
+        self._active.add(name)
+        try:
+            found = self._resolve(name, depth)
+        finally:
+            self._active.discard(name)
+        if not self._cut:
+            self._known[name] = found
+        self._cut = self._cut or outer_cut
+        return found
+
+    def _resolve(self, name: str, depth: int) -> Symbol | None:
         name = self.modules.canonical(name)
         if not self.modules.is_internal(name):
             return Symbol("external", name)
@@ -355,8 +391,10 @@ class Symbols:
         return None
 
     def _in_module(self, module: str, rest: list[str], depth: int) -> Symbol | None:
-        if depth > _MAX_DEPTH:
+        if depth > _MAX_DEPTH or self._steps >= _MAX_STEPS:
+            self._cut = True
             return None
+        self._steps += 1
         for j in range(len(rest), 0, -1):
             cls = self.classes.get((module, ".".join(rest[:j])))
             if cls is not None:

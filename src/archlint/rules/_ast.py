@@ -330,3 +330,24 @@ def _find(source: str, word: str | re.Pattern[str], start: int) -> int:
         return source.find(word, start)
     match = word.search(source, start)
     return match.start() if match else -1
+
+
+def import_bindings(stmt: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
+    """(local name, qualified target) for each name an import binds, as LibCST's NameTable
+    binds them: `import a.b` binds `a`; relative imports stay relative (".models.Base"). A
+    star import gives ("*", its module)."""
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                head = alias.name.split(".")[0]
+                yield head, head
+        return
+    module = "." * stmt.level + (stmt.module or "")
+    sep = "" if module.endswith(".") else "."
+    for alias in stmt.names:
+        if alias.name == "*":
+            yield "*", module
+        else:
+            yield alias.asname or alias.name, f"{module}{sep}{alias.name}" if module else alias.name

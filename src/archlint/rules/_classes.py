@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from typing import Union
 
 from archlint.model import Span
-from archlint.rules._ast import blocks, dotted, simple_statements, statements_of
+from archlint.rules._ast import (
+    blocks,
+    dotted,
+    import_bindings,
+    simple_statements,
+    statements_of,
+)
 from archlint.rules._class_shape import ClassShape, class_shape
 from archlint.rules.architecture._modules import ModuleMap
 from archlint.rules.architecture._project import structure
@@ -79,23 +85,11 @@ class _Imports:
         self.stars: list[str] = []
 
     def add(self, stmt: ast.Import | ast.ImportFrom) -> None:
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if alias.asname:
-                    self.aliases[alias.asname] = alias.name
-                else:
-                    head = alias.name.split(".")[0]
-                    self.aliases[head] = head
-            return
-        module = "." * stmt.level + (stmt.module or "")
-        for alias in stmt.names:
-            if alias.name == "*":
-                self.stars.append(module)
-                continue
-            sep = "" if module.endswith(".") else "."
-            self.aliases[alias.asname or alias.name] = (
-                f"{module}{sep}{alias.name}" if module else alias.name
-            )
+        for local, target in import_bindings(stmt):
+            if local == "*":
+                self.stars.append(target)
+            else:
+                self.aliases[local] = target
 
     def qualify(self, expr: ast.expr) -> str | None:
         """The imported dotted name an expression refers to, or None if it is not imported:

@@ -52,7 +52,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from archlint.model import Span
-from archlint.rules._ast import argument, dotted, simple_statements
+from archlint.rules._ast import argument, dotted, import_bindings, simple_statements
 from archlint.rules.architecture._project import structure
 from archlint.rules.base import AstCollector, ProjectModel
 
@@ -121,21 +121,12 @@ class ConstantCollector(AstCollector):
         factories: list[tuple[str, str]] = []
         django: list[str] = []
         for stmt in _module_statements(self.tree.body):
-            if isinstance(stmt, ast.Import):
-                for alias in stmt.names:
-                    if alias.asname:
-                        imports.setdefault(alias.asname, alias.name)
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                for local, target in import_bindings(stmt):
+                    if local == "*":
+                        stars.append(target)
                     else:
-                        head = alias.name.split(".")[0]
-                        imports.setdefault(head, head)
-            elif isinstance(stmt, ast.ImportFrom):
-                module = "." * stmt.level + (stmt.module or "")
-                for alias in stmt.names:
-                    if alias.name == "*":
-                        stars.append(module)
-                        continue
-                    sep = "" if module.endswith(".") or not module else "."
-                    imports.setdefault(alias.asname or alias.name, f"{module}{sep}{alias.name}")
+                        imports.setdefault(local, target)  # the first import of a name wins
             elif isinstance(stmt, ast.ClassDef):
                 bases = tuple(text for b in stmt.bases for text in (dotted(b),) if text)
                 classes.append((stmt.name, bases))

@@ -20,7 +20,7 @@ import ast
 import re
 from collections.abc import Callable
 
-from archlint.rules._ast import all_statements
+from archlint.rules._ast import all_statements, import_bindings
 
 Predicate = Callable[[str], bool]
 
@@ -104,24 +104,9 @@ def _some_prefix(qualified: str, accept: Predicate) -> bool:
 
 
 def _imports(tree: ast.Module) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for stmt in all_statements(tree.body):
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if alias.asname:
-                    found.append((alias.asname, alias.name))
-                else:
-                    head = alias.name.split(".")[0]
-                    found.append((head, head))
-        elif isinstance(stmt, ast.ImportFrom):
-            module = "." * stmt.level + (stmt.module or "")
-            sep = "" if module.endswith(".") else "."
-            for alias in stmt.names:
-                if alias.name == "*":
-                    continue
-                qualified = f"{module}{sep}{alias.name}" if module else alias.name
-                found.append((alias.asname or alias.name, qualified))
-    return found
+    return [(local, target) for stmt in all_statements(tree.body)
+            if isinstance(stmt, (ast.Import, ast.ImportFrom))
+            for local, target in import_bindings(stmt) if local != "*"]
 
 
 def head_in(heads: frozenset[str]) -> Predicate:

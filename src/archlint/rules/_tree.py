@@ -138,7 +138,7 @@ def walk(
 def scan(root: cst.CSTNode, visitor: object) -> None:
     """`root.visit(visitor)` for a read-only visitor, on the fast walk: its `visit_<Type>` (a
     False return skips the node's children) and `leave_<Type>` methods run for every node the
-    walk passes, in source order. LibCST's own visit rebuilds every node it passes, whitespace
+    walk passes, in source order (as the engine runs a rule's, for a rule's walk of a subtree). LibCST's own visit rebuilds every node it passes, whitespace
     included; a scan of a 10,000-line module with it takes seconds. Only for visitors whose
     methods are for nodes the walk passes (not whitespace, punctuation or operators)."""
     visits, leaves = _methods(type(visitor))

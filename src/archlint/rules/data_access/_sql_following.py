@@ -4,12 +4,11 @@ calls, guards that validate a value, and the help text per sink."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import libcst as cst
 
 from archlint.rules._names import dotted, iter_statements
-from archlint.rules._tree import children, walk
+from archlint.rules._tree import children
 from archlint.rules.base import FileContext
 from archlint.rules.data_access._sql_values import (
     _NUMERIC_SPEC_END,
@@ -203,33 +202,6 @@ class _Shared:
 
 _NAMED = frozenset({cst.Param, cst.FunctionDef, cst.ClassDef})
 _ONE_TARGET = frozenset({cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor})
-
-_DISPATCH: dict[type, tuple[dict[str, Callable], dict[str, Callable]]] = {}
-
-
-def _walk(walker: object, root: cst.CSTNode) -> None:
-    """Walk a subtree in source order, calling the walker's visit_<Type>/leave_<Type> methods
-    (as the engine does for the whole file)."""
-    table = _DISPATCH.get(type(walker))
-    if table is None:
-        names = dir(type(walker))
-        visit = {a[6:]: getattr(type(walker), a) for a in names if a.startswith("visit_")}
-        leave = {a[6:]: getattr(type(walker), a) for a in names if a.startswith("leave_")}
-        table = _DISPATCH[type(walker)] = (visit, leave)
-    visit, leave = table
-
-    def enter_node(node: cst.CSTNode) -> None:
-        method = visit.get(type(node).__name__)
-        if method is not None:
-            method(walker, node)
-
-    def leave_node(node: cst.CSTNode) -> None:
-        method = leave.get(type(node).__name__)
-        if method is not None:
-            method(walker, node)
-
-    walk(root, enter_node, leave_node)
-
 
 def _is_generator(fn: cst.FunctionDef, shared: _Shared) -> bool:
     found = shared.generators.get(id(fn))

@@ -13,7 +13,7 @@ import libcst as cst
 from archlint.model import Fix, Severity
 from archlint.rules._mentions import Mentions
 from archlint.rules._names import dotted, iter_statements
-from archlint.rules._tree import blocks, children
+from archlint.rules._tree import blocks, children, scan
 from archlint.rules.base import FileContext, Invalid, Rule
 from archlint.rules.data_access._parameterise import parameterise, placeholder_style
 from archlint.rules.data_access._sql_following import (
@@ -41,7 +41,6 @@ from archlint.rules.data_access._sql_following import (
     _Shared,
     _sql_argument,
     _target_names,
-    _walk,
     _with_node,
 )
 from archlint.rules.data_access._sql_values import (
@@ -1671,7 +1670,7 @@ class SqlStringBuilding(Rule):
         sub._watch = watch
         if returns:
             sub._return_depth = len(sub._scopes)
-        _walk(sub, fn.body)
+        scan(fn.body, sub)
         return sub
 
     def _summary(
